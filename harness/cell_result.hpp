@@ -1,0 +1,105 @@
+// One cell of a run (a design-or-flaw x scenario x scheduler) and its JSON
+// form, the shape DESIGN.md ("Results") fixes for models.json and
+// stress.json.
+#pragma once
+
+#include <cstdint>
+#include <fstream>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "verdict.hpp"
+
+namespace oncecheck {
+
+struct cell_result {
+  std::string design;
+  std::string flaw = "none";
+  std::string scenario;
+  std::string mode;       // "model" or "stress"
+  std::string scheduler;  // model: random, bound, full; stress: plain, tsan, fuzz
+  int threads = 0;
+  std::string expected;   // a verdict name, or "" when the matrix has no row
+  verdict result = verdict::pass;
+  std::string reason;     // what the verdict is about, one line
+  std::uint64_t iterations = 0;  // model iterations or stress rounds run
+  double elapsed_ms = 0;
+  std::optional<std::uint64_t> first_failure_iteration;
+  std::optional<std::string> replay;  // a shell command that reproduces it
+  std::string trace;                  // the readable counterexample
+  bool exhausted_search = false;      // a tree search that ran to its end
+
+  std::string name() const { return design + "/" + flaw + " " + scenario + " [" + scheduler + "]"; }
+  bool matches_expected() const { return !expected.empty() && expected == to_string(result); }
+};
+
+inline void to_json(nlohmann::json& j, const cell_result& c) {
+  j = nlohmann::json{{"design", c.design},
+                     {"flaw", c.flaw},
+                     {"scenario", c.scenario},
+                     {"mode", c.mode},
+                     {"scheduler", c.scheduler},
+                     {"threads", c.threads},
+                     {"expected", c.expected.empty() ? nlohmann::json(nullptr) : nlohmann::json(c.expected)},
+                     {"verdict", std::string(to_string(c.result))},
+                     {"reason", c.reason},
+                     {"iterations", c.iterations},
+                     {"elapsed_ms", c.elapsed_ms},
+                     {"first_failure_iteration", c.first_failure_iteration
+                                                     ? nlohmann::json(*c.first_failure_iteration)
+                                                     : nlohmann::json(nullptr)},
+                     {"replay", c.replay ? nlohmann::json(*c.replay) : nlohmann::json(nullptr)},
+                     {"trace", c.trace},
+                     {"exhausted_search", c.exhausted_search}};
+}
+
+inline void from_json(const nlohmann::json& j, cell_result& c) {
+  j.at("design").get_to(c.design);
+  j.at("flaw").get_to(c.flaw);
+  j.at("scenario").get_to(c.scenario);
+  j.at("mode").get_to(c.mode);
+  j.at("scheduler").get_to(c.scheduler);
+  j.at("threads").get_to(c.threads);
+  c.expected = j.at("expected").is_null() ? "" : j.at("expected").get<std::string>();
+  const auto v = parse_verdict(j.at("verdict").get<std::string>());
+  if (!v) throw std::runtime_error("unknown verdict '" + j.at("verdict").get<std::string>() + "'");
+  c.result = *v;
+  c.reason = j.value("reason", "");
+  j.at("iterations").get_to(c.iterations);
+  j.at("elapsed_ms").get_to(c.elapsed_ms);
+  const auto& f = j.at("first_failure_iteration");
+  c.first_failure_iteration = f.is_null() ? std::nullopt : std::optional<std::uint64_t>(f.get<std::uint64_t>());
+  const auto& r = j.at("replay");
+  c.replay = r.is_null() ? std::nullopt : std::optional<std::string>(r.get<std::string>());
+  c.trace = j.value("trace", "");
+  c.exhausted_search = j.value("exhausted_search", false);
+}
+
+// Written to a temporary name and renamed, so an interrupted run never
+// leaves half a file where a reader expects results.
+inline void write_results(const std::string& path, const std::vector<cell_result>& cells) {
+  const std::string tmp = path + ".partial";
+  {
+    std::ofstream out(tmp);
+    if (!out) throw std::runtime_error("cannot write " + tmp);
+    out << nlohmann::json(cells).dump(2) << '\n';
+    if (!out) throw std::runtime_error("cannot write " + tmp);
+  }
+  if (std::rename(tmp.c_str(), path.c_str()) != 0) throw std::runtime_error("cannot rename " + tmp + " to " + path);
+}
+
+inline std::vector<cell_result> read_results(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) throw std::runtime_error(path + ": cannot open");
+  try {
+    return nlohmann::json::parse(in).get<std::vector<cell_result>>();
+  } catch (const std::exception& e) {
+    throw std::runtime_error(path + ": not a results file: " + e.what());
+  }
+}
+
+}  // namespace oncecheck

@@ -1,0 +1,63 @@
+// The expected matrix (models/expected.tsv): one row per design-or-flaw and
+// scenario, giving the verdict the model must reach and the verdict the
+// stress run must reach. A correct design expects `pass`; a flaw expects the
+// verdict of the bug its seed describes. Rows are checked, not trusted: a
+// cell that differs fails the run, and a cell with no row fails it too.
+//
+// Format: whitespace-separated `design flaw scenario model stress [note...]`,
+// `#` starts a comment.
+#pragma once
+
+#include <fstream>
+#include <map>
+#include <sstream>
+#include <stdexcept>
+#include <string>
+#include <tuple>
+
+#include "verdict.hpp"
+
+namespace oncecheck {
+
+struct expected_row {
+  std::string model;
+  std::string stress;
+  std::string note;
+};
+
+class expected_matrix {
+ public:
+  static expected_matrix load(const std::string& path) {
+    std::ifstream in(path);
+    if (!in) throw std::runtime_error("cannot open expected matrix '" + path + "'");
+    expected_matrix m;
+    std::string line;
+    int number = 0;
+    while (std::getline(in, line)) {
+      ++number;
+      if (auto hash = line.find('#'); hash != std::string::npos) line.erase(hash);
+      std::istringstream fields(line);
+      std::string design, flaw, scenario, model, stress;
+      if (!(fields >> design)) continue;
+      if (!(fields >> flaw >> scenario >> model >> stress))
+        throw std::runtime_error(path + ":" + std::to_string(number) + ": expected 5 columns");
+      for (const auto& v : {model, stress})
+        if (!parse_verdict(v))
+          throw std::runtime_error(path + ":" + std::to_string(number) + ": unknown verdict '" + v + "'");
+      std::string note;
+      std::getline(fields >> std::ws, note);
+      m.rows_[{design, flaw, scenario}] = {model, stress, note};
+    }
+    return m;
+  }
+
+  const expected_row* find(const std::string& design, const std::string& flaw, const std::string& scenario) const {
+    auto it = rows_.find({design, flaw, scenario});
+    return it == rows_.end() ? nullptr : &it->second;
+  }
+
+ private:
+  std::map<std::tuple<std::string, std::string, std::string>, expected_row> rows_;
+};
+
+}  // namespace oncecheck

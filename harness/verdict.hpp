@@ -1,0 +1,53 @@
+// Verdicts: the one vocabulary shared by the model runner, the stress runner,
+// the expected matrix and the JSON results (see DESIGN.md, "Results").
+#pragma once
+
+#include <array>
+#include <optional>
+#include <string_view>
+
+namespace oncecheck {
+
+enum class verdict {
+  pass,
+  deadlock,
+  hang,
+  lost_wakeup,
+  duplicate_compute,
+  wrong_value,
+  data_race,
+  use_after_free,
+  leak,
+  livelock,
+  assert_failed,
+  unsupported,
+};
+
+inline constexpr std::array<std::pair<verdict, std::string_view>, 12> verdict_names{{
+    {verdict::pass, "pass"},
+    {verdict::deadlock, "deadlock"},
+    {verdict::hang, "hang"},
+    {verdict::lost_wakeup, "lost_wakeup"},
+    {verdict::duplicate_compute, "duplicate_compute"},
+    {verdict::wrong_value, "wrong_value"},
+    {verdict::data_race, "data_race"},
+    {verdict::use_after_free, "use_after_free"},
+    {verdict::leak, "leak"},
+    {verdict::livelock, "livelock"},
+    {verdict::assert_failed, "assert"},
+    {verdict::unsupported, "unsupported"},
+}};
+
+constexpr std::string_view to_string(verdict v) noexcept {
+  for (const auto& [value, name] : verdict_names)
+    if (value == v) return name;
+  return "?";
+}
+
+constexpr std::optional<verdict> parse_verdict(std::string_view s) noexcept {
+  for (const auto& [value, name] : verdict_names)
+    if (name == s) return value;
+  return std::nullopt;
+}
+
+}  // namespace oncecheck

@@ -1,0 +1,91 @@
+// std_backend: the sync backend of real runs (stress binaries, benchmarks,
+// unit tests, users' programs). Every name here has a twin of the same shape in
+// relacy_backend.hpp; design code reaches sync types only through `Sync::`.
+//
+// Shape of a backend (the contract design code relies on):
+//   atomic<T>            std::atomic-like: load/store/exchange/compare_exchange_*/
+//                        fetch_add/fetch_sub with std::memory_order, and
+//                        wait(old, mo)/notify_one()/notify_all()
+//   mutex, unique_lock   exclusive lock and its guard (lock/unlock/owns_lock)
+//   shared_mutex,        reader-writer lock and its exclusive/shared guards
+//   write_lock, read_lock
+//   condition_variable   wait(unique_lock&), wait_until(unique_lock&, deadline)
+//                        -> wait_status, notify_one(), notify_all()
+//   clock                the clock deadlines are measured with
+//   cell<T>              shared plain data; get() reads, mut() writes
+//   yield()              give up the processor (a scheduling point)
+//   busy_for(d)          work that takes d on real threads, nothing in a model
+//   allocate/deallocate  raw memory the checker tracks (leaks, use after free)
+//   note(op, key, what)  a design event for counterexample traces
+//   fail(kind, message)  a scenario check failed (kind is a verdict name)
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstdio>
+#include <cstdlib>
+#include <mutex>
+#include <shared_mutex>
+#include <source_location>
+#include <string_view>
+#include <thread>
+
+#include "failure.hpp"
+#include "plain_cell.hpp"
+
+namespace oncecheck::sync {
+
+struct std_backend {
+  static constexpr std::string_view name = "std";
+
+  template <class T>
+  using atomic = std::atomic<T>;
+
+  using mutex = std::mutex;
+  using unique_lock = std::unique_lock<std::mutex>;
+  using shared_mutex = std::shared_mutex;
+  using write_lock = std::unique_lock<std::shared_mutex>;
+  using read_lock = std::shared_lock<std::shared_mutex>;
+  using clock = std::chrono::steady_clock;
+
+  class condition_variable {
+   public:
+    void wait(unique_lock& lock) { cv_.wait(lock); }
+    wait_status wait_until(unique_lock& lock, clock::time_point deadline) {
+      return cv_.wait_until(lock, deadline) == std::cv_status::timeout ? wait_status::timed_out
+                                                                       : wait_status::woken;
+    }
+    void notify_one() noexcept { cv_.notify_one(); }
+    void notify_all() noexcept { cv_.notify_all(); }
+
+   private:
+    std::condition_variable cv_;
+  };
+
+  template <class T>
+  using cell = plain_cell<T>;
+
+  static void yield() noexcept { std::this_thread::yield(); }
+
+  // A stand-in for real work (a compute, a network request) that takes time.
+  static void busy_for(std::chrono::nanoseconds d) noexcept {
+    const auto until = clock::now() + d;
+    while (clock::now() < until) {
+    }
+  }
+
+  static void* allocate(std::size_t bytes) { return ::operator new(bytes); }
+  static void deallocate(void* p) noexcept { ::operator delete(p); }
+
+  template <class K>
+  static void note(const char*, const K&, const char* = "",
+                   std::source_location = std::source_location::current()) noexcept {}
+
+  static void fail(std::string_view kind, std::string_view message,
+                   std::source_location where = std::source_location::current()) {
+    report_failure(kind, message, where);
+  }
+};
+
+}  // namespace oncecheck::sync
