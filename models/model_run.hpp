@@ -138,6 +138,13 @@ inline verdict verdict_of(rl::test_result_e r, std::string& reason) {
     case rl::test_result_memory_leak:
     case rl::test_result_resource_leak: return verdict::leak;
     case rl::test_result_deadlock: return verdict::deadlock;
+    // A thread that takes a lock it already holds (or read-locks what it
+    // write-locked) waits for itself: a self-deadlock.
+    case rl::test_result_recursion_on_nonrecursive_mutex:
+    case rl::test_result_mutex_write_to_read_upgrade:
+    case rl::test_result_mutex_read_to_write_upgrade:
+      reason = "self-deadlock: a thread locks what it already holds";
+      return verdict::deadlock;
     case rl::test_result_livelock: return verdict::livelock;
     default: return verdict::assert_failed;
   }
