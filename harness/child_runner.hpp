@@ -25,7 +25,7 @@ namespace oncecheck {
 
 struct child_job {
   std::vector<std::string> argv;
-  std::string log_path;  // the child's stdout and stderr
+  std::string log_path;  // the child's stdout and stderr; empty: the runner's own
   double timeout_s = 60;
   std::string label;
 };
@@ -50,8 +50,10 @@ inline void install_interrupt_handler() {
 inline pid_t spawn_child(const child_job& job) {
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, 1, job.log_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-  posix_spawn_file_actions_adddup2(&actions, 1, 2);
+  if (!job.log_path.empty()) {
+    posix_spawn_file_actions_addopen(&actions, 1, job.log_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    posix_spawn_file_actions_adddup2(&actions, 1, 2);
+  }
   std::vector<char*> args;
   for (const auto& a : job.argv) args.push_back(const_cast<char*>(a.c_str()));
   args.push_back(nullptr);

@@ -100,7 +100,9 @@ class condvar_map {
       lock.unlock();
       if (!free) return false;
       // The window of seed 001: this request has decided to go to the
-      // network but has not said so yet.
+      // network and its request is already on the way (the yield stands for
+      // that I/O) while the entry still says nobody is fetching.
+      Sync::yield();
       lock.lock();
       claim(e->data.mut());
     } else {

@@ -22,11 +22,14 @@ struct coalesce {
   static constexpr int model_threads = 3;
   static constexpr int min_threads = 2;
   static constexpr key_t key = 1;
-  // Long enough on real threads for the other requesters to block first.
-  static constexpr std::chrono::microseconds compute_time{5};
+  // On real threads the compute lasts until every other requester is blocked
+  // (or this long): a wake-up bug needs sleepers to lose. A model explores
+  // those orders anyway.
+  static constexpr std::chrono::microseconds max_compute_time{2000};
 
   struct state {
-    explicit state(int threads) : results(threads) {}
+    explicit state(int threads) : threads(threads), results(threads) {}
+    const int threads;
     Map map;
     typename Sync::template atomic<int> computes{0};
     per_thread<Sync, outcome<value_t>> results;
@@ -38,7 +41,7 @@ struct coalesce {
       const int n = s.computes.fetch_add(1, std::memory_order_relaxed) + 1;
       expect<Sync>(n == 1, "duplicate_compute", "key %llu computed %d times: thread %d computes it again",
                    static_cast<unsigned long long>(key), n, tid);
-      Sync::busy_for(compute_time);
+      Sync::busy_until([&] { return s.map.waiting(key) + 1 >= std::size_t(s.threads); }, max_compute_time);
       return value_of(key);
     });
     s.results.set(tid, std::move(r));

@@ -326,6 +326,8 @@ struct relacy_backend {
 
   // Time means nothing to the model: every schedule is explored anyway.
   static void busy_for(std::chrono::nanoseconds) noexcept {}
+  template <class Pred>
+  static void busy_until(Pred&&, std::chrono::nanoseconds) noexcept {}
 
   static void* allocate(std::size_t bytes, loc l = loc::current()) {
     return rl::rl_malloc(bytes, relacy_detail::info(l));

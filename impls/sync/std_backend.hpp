@@ -15,6 +15,8 @@
 //   cell<T>              shared plain data; get() reads, mut() writes
 //   yield()              give up the processor (a scheduling point)
 //   busy_for(d)          work that takes d on real threads, nothing in a model
+//   busy_until(p, d)     work that lasts until p() or d on real threads, nothing
+//                        in a model
 //   allocate/deallocate  raw memory the checker tracks (leaks, use after free)
 //   note(op, key, what)  a design event for counterexample traces
 //   fail(kind, message)  a scenario check failed (kind is a verdict name)
@@ -72,6 +74,14 @@ struct std_backend {
   static void busy_for(std::chrono::nanoseconds d) noexcept {
     const auto until = clock::now() + d;
     while (clock::now() < until) {
+    }
+  }
+
+  // Work that goes on until `done()` holds or `limit` has passed.
+  template <class Pred>
+  static void busy_until(Pred&& done, std::chrono::nanoseconds limit) {
+    const auto until = clock::now() + limit;
+    while (!done() && clock::now() < until) {
     }
   }
 

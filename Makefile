@@ -1,0 +1,69 @@
+# oncecheck's front door. `make help` lists the targets; CMake (CMakePresets.json)
+# does the building, under build/<preset>.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+RELEASE := build/release
+TSAN    := build/tsan
+RESULTS := build/results
+# Debian packages only (DEVELOPERS.md); nothing is downloaded at build time.
+PACKAGES := cmake g++ make relacy-dev libcli11-dev libbenchmark-dev libgtest-dev \
+            nlohmann-json3-dev python3-matplotlib
+# make stress: rounds per cell, threads per round, seconds without progress
+# before a round is a hang.
+STRESS_ROUNDS  ?= 20000
+STRESS_THREADS ?= 8
+STRESS_TIMEOUT ?= 5
+# make check-models: quick or default iteration budgets.
+BUDGET ?= default
+
+.PHONY: help deps build build-tsan build-asan test check-models stress bench report clean
+
+help: ## this list
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 16
+
+deps: ## install the Debian packages it needs (root or sudo; does nothing when all are there)
+	@missing=$$(for p in $(PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	if [ -z "$$missing" ]; then echo "deps: all installed"; exit 0; fi; \
+	if [ "$$(id -u)" = 0 ]; then sudo=; else sudo=sudo; fi; \
+	echo "deps: installing" $$missing; \
+	$$sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq $$missing
+
+build: deps ## release build: oncecheck-model, oncecheck-stress, tests
+	@cmake --preset release >/dev/null
+	@cmake --build --preset release
+
+build-tsan: deps ## ThreadSanitizer build: oncecheck-stress and tests
+	@cmake --preset tsan >/dev/null
+	@cmake --build --preset tsan
+
+build-asan: deps ## AddressSanitizer + UBSan build: oncecheck-stress and tests
+	@cmake --preset asan >/dev/null
+	@cmake --build --preset asan
+
+test: build build-tsan ## unit tests, a quick model matrix, quick plain and TSan stress (CTest)
+	@ctest --preset release
+	@ctest --preset tsan
+
+check-models: build ## every design-or-flaw x scenario under Relacy, compared with models/expected.tsv
+	@mkdir -p $(RESULTS)
+	@$(RELEASE)/oncecheck-model --check-all --budget $(BUDGET) --expected models/expected.tsv \
+	    --json $(RESULTS)/models.json --display-name $(RELEASE)/oncecheck-model
+
+stress: build build-tsan ## every cell on real threads, plain and TSan -> build/results/stress.json
+	@mkdir -p $(RESULTS)
+	@args="--all --expected models/expected.tsv --rounds $(STRESS_ROUNDS) --threads $(STRESS_THREADS) --timeout $(STRESS_TIMEOUT)"; \
+	$(RELEASE)/oncecheck-stress $$args --json $(RESULTS)/stress-plain.json --display-name $(RELEASE)/oncecheck-stress; plain=$$?; \
+	$(TSAN)/oncecheck-stress $$args --json $(RESULTS)/stress-tsan.json --display-name $(TSAN)/oncecheck-stress; tsan=$$?; \
+	$(RELEASE)/oncecheck-stress --merge $(RESULTS)/stress-plain.json $(RESULTS)/stress-tsan.json --json $(RESULTS)/stress.json \
+	  && echo "stress: results in $(RESULTS)/stress.json"; \
+	test $$plain = 0 && test $$tsan = 0
+
+bench: ## benchmarks (not written yet: issue #6)
+	@echo "make bench: the benchmark suites do not exist yet (issue #6)" >&2; exit 1
+
+report: ## comparison report (not written yet: issue #7)
+	@echo "make report: the report generator does not exist yet (issue #7)" >&2; exit 1
+
+clean: ## remove build/
+	rm -rf build
