@@ -31,15 +31,15 @@ deps: ## install the Debian packages it needs (root or sudo; does nothing when a
 
 build: deps ## release build: oncecheck-model, oncecheck-stress, tests
 	@cmake --preset release >/dev/null
-	@cmake --build --preset release
+	@cmake --build --preset release -- --no-print-directory
 
 build-tsan: deps ## ThreadSanitizer build: oncecheck-stress and tests
 	@cmake --preset tsan >/dev/null
-	@cmake --build --preset tsan
+	@cmake --build --preset tsan -- --no-print-directory
 
 build-asan: deps ## AddressSanitizer + UBSan build: oncecheck-stress and tests
 	@cmake --preset asan >/dev/null
-	@cmake --build --preset asan
+	@cmake --build --preset asan -- --no-print-directory
 
 test: build build-tsan ## unit tests, a quick model matrix, quick plain and TSan stress (CTest)
 	@ctest --preset release

@@ -105,22 +105,27 @@ struct check_all_options {
 
 void print_matrix(const std::vector<cell_result>& cells, const std::vector<std::string>& schedulers) {
   std::vector<std::string> rows, cols;
-  std::map<std::pair<std::string, std::string>, std::string> text;
   for (const auto& c : cells) {
     const std::string row = c.design + "/" + c.flaw;
     if (std::find(rows.begin(), rows.end(), row) == rows.end()) rows.push_back(row);
     if (std::find(cols.begin(), cols.end(), c.scenario) == cols.end()) cols.push_back(c.scenario);
-    auto& t = text[{row, c.scenario}];
-    t += (t.empty() ? "" : " / ") + std::string(to_string(c.result)) + (c.matches_expected() ? "" : "(!)");
   }
+  auto text = [&](const std::string& row, const std::string& col) {
+    std::string t;
+    for (const auto& s : schedulers)
+      for (const auto& c : cells)
+        if (c.design + "/" + c.flaw == row && c.scenario == col && c.scheduler == s)
+          t += (t.empty() ? "" : " / ") + std::string(to_string(c.result)) + (c.matches_expected() ? "" : "(!)");
+    return t;
+  };
   std::printf("\nVerdict matrix (");
   for (std::size_t i = 0; i < schedulers.size(); ++i) std::printf("%s%s", i ? " / " : "", schedulers[i].c_str());
-  std::printf("; (!) differs from models/expected.tsv)\n  %-34s", "design/flaw");
+  std::printf("; (!) differs from the expected matrix)\n  %-34s", "design/flaw");
   for (const auto& c : cols) std::printf(" %-40s", c.c_str());
   std::printf("\n");
   for (const auto& r : rows) {
     std::printf("  %-34s", r.c_str());
-    for (const auto& c : cols) std::printf(" %-40s", text[{r, c}].c_str());
+    for (const auto& c : cols) std::printf(" %-40s", text(r, c).c_str());
     std::printf("\n");
   }
 }

@@ -103,6 +103,15 @@ inline std::string alias_addresses(const std::string& event, std::map<std::strin
   return out;
 }
 
+// The only rl::var the backends use is the race detector beside each cell
+// (its value is always 0): say what the access means, not what it stored.
+inline std::string describe_event(std::string e) {
+  for (const auto& [from, to] : {std::pair<std::string_view, std::string_view>{" load, value=0", " read shared data"},
+                                 {" store, value=0", " write shared data"}})
+    if (e.ends_with(from)) e.replace(e.size() - from.size(), from.size(), to);
+  return e;
+}
+
 struct readable_trace {
   std::string text;        // the steps and the "why" lines
   std::string last_event;  // Relacy's own last line (the failure)
@@ -137,7 +146,7 @@ inline readable_trace make_readable(const std::string& history, int threads) {
     if (s.internal && !is_last) continue;
     char head[32];
     std::snprintf(head, sizeof head, "  [%4d] T%d  ", s.index, s.thread);
-    std::string event = alias_addresses(s.event, aliases);
+    std::string event = describe_event(alias_addresses(s.event, aliases));
     if (event.size() < 52) event.resize(52, ' ');
     text << head << event << "  " << s.function << "  " << s.file << ":" << s.line << "\n";
   }
@@ -148,7 +157,7 @@ inline readable_trace make_readable(const std::string& history, int threads) {
     text << "    T" << t << ": ";
     if (finished[std::size_t(t)]) text << "finished";
     else if (last)
-      text << "stopped after step " << last->index << ", " << alias_addresses(last->event, aliases) << " in "
+      text << "stopped after step " << last->index << ", " << describe_event(alias_addresses(last->event, aliases)) << " in "
            << last->function << " (" << last->file << ":" << last->line << ")";
     else text << "had not started";
     text << "\n";
