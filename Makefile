@@ -16,8 +16,12 @@ STRESS_THREADS ?= 8
 STRESS_TIMEOUT ?= 5
 # make check-models: quick or default iteration budgets.
 BUDGET ?= default
+# make check-models IMPL=path/to/my_map.hpp: check your own design (see
+# impls/register_design.hpp); built apart, under build/impl.
+IMPL ?=
+IMPL_BUILD := build/impl
 
-.PHONY: help deps build build-tsan build-asan test check-models stress bench report clean
+.PHONY: help deps build build-tsan build-asan impl-build test check-models stress bench report clean
 
 help: ## this list
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 16
@@ -45,11 +49,29 @@ test: build build-tsan ## unit tests, a quick model matrix, quick plain and TSan
 	@ctest --preset release
 	@ctest --preset tsan
 
-check-models: build ## every design-or-flaw x scenario under Relacy, compared with models/expected.tsv
+ifeq ($(IMPL),)
+check-models: build ## every design-or-flaw x scenario under Relacy, compared with models/expected.tsv (IMPL=my_map.hpp: your design)
 	@mkdir -p $(RESULTS)
 	@$(RELEASE)/oncecheck-model --check-all --budget $(BUDGET) --expected models/expected.tsv \
 	    --json $(RESULTS)/models.json --display-name $(RELEASE)/oncecheck-model
+else
+check-models: impl-build
+	@mkdir -p $(RESULTS)
+	@$(IMPL_BUILD)/oncecheck-model --check-all --budget $(BUDGET) \
+	    --json $(RESULTS)/models-impl.json --display-name $(IMPL_BUILD)/oncecheck-model
+endif
 
+impl-build: deps
+	@test -f "$(IMPL)" || { echo "oncecheck: IMPL=$(IMPL): no such file" >&2; exit 2; }
+	@cmake -S . -B $(IMPL_BUILD) -DCMAKE_BUILD_TYPE=Release -DONCECHECK_USER_IMPL=$(abspath $(IMPL)) >/dev/null
+	@cmake --build $(IMPL_BUILD) -j 2 -- --no-print-directory
+
+ifneq ($(IMPL),)
+stress: impl-build
+	@mkdir -p $(RESULTS)
+	@$(IMPL_BUILD)/oncecheck-stress --all --rounds $(STRESS_ROUNDS) --threads $(STRESS_THREADS) --timeout $(STRESS_TIMEOUT) \
+	    --json $(RESULTS)/stress-impl.json --display-name $(IMPL_BUILD)/oncecheck-stress
+else
 stress: build build-tsan ## every cell on real threads, plain and TSan -> build/results/stress.json
 	@mkdir -p $(RESULTS)
 	@args="--all --expected models/expected.tsv --rounds $(STRESS_ROUNDS) --threads $(STRESS_THREADS) --timeout $(STRESS_TIMEOUT)"; \
@@ -58,6 +80,7 @@ stress: build build-tsan ## every cell on real threads, plain and TSan -> build/
 	$(RELEASE)/oncecheck-stress --merge $(RESULTS)/stress-plain.json $(RESULTS)/stress-tsan.json --json $(RESULTS)/stress.json \
 	  && echo "stress: results in $(RESULTS)/stress.json"; \
 	test $$plain = 0 && test $$tsan = 0
+endif
 
 bench: ## benchmarks (not written yet: issue #6)
 	@echo "make bench: the benchmark suites do not exist yet (issue #6)" >&2; exit 1

@@ -4,11 +4,15 @@
 #pragma once
 
 #include <cstdio>
+#include <map>
 #include <optional>
+#include <sstream>
+#include <stdexcept>
 #include <set>
 #include <string>
 #include <vector>
 
+#include "expected_matrix.hpp"
 #include "registry.hpp"
 
 namespace oncecheck {
@@ -42,6 +46,29 @@ inline std::optional<std::string> validate_cell(const std::string& design, const
   return std::nullopt;
 }
 
+// The expected matrix of this build: models/expected.tsv, or for a user's
+// design (IMPL=...) `pass` everywhere but where its registration says
+// otherwise ("scenario=verdict ...").
+inline expected_matrix load_expected(const std::string& path) {
+  if (!user_build) return expected_matrix::load(path);
+  expected_matrix m;
+  std::map<std::string, std::string> overrides;
+  std::istringstream spec{std::string(user::expected_verdicts)};
+  for (std::string item; spec >> item;) {
+    const auto eq = item.find('=');
+    if (eq == std::string::npos || !parse_verdict(item.substr(eq + 1)))
+      throw std::runtime_error("ONCECHECK_REGISTER_DESIGN: '" + item + "' is not scenario=verdict");
+    overrides[item.substr(0, eq)] = item.substr(eq + 1);
+  }
+  for_each_cell([&]<class V, template <class, class> class S>() {
+    const std::string scenario(S<typename V::template map<sync::std_backend>, sync::std_backend>::name);
+    std::string model = overrides.count(scenario) ? overrides[scenario] : "pass";
+    m.set(std::string(V::design), std::string(V::flaw), scenario,
+          {model, model == "deadlock" ? "hang" : model, "from ONCECHECK_REGISTER_DESIGN"});
+  });
+  return m;
+}
+
 inline void print_catalogue() {
   std::printf("designs and flaws:\n");
   for_each_variant([]<class V>() {
@@ -50,7 +77,7 @@ inline void print_catalogue() {
                      std::string(V::bug).c_str());
   });
   std::printf("scenarios:\n");
-  using any = variant<condvar_map, flaw::none>;
+  using any = first_variant;
   [&]<template <class, class> class... Ss>(scenario_list<Ss...>) {
     ((std::printf("  %s: %s\n",
                   std::string(Ss<any::map<sync::std_backend>, sync::std_backend>::name).c_str(),

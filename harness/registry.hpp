@@ -7,8 +7,17 @@
 #include <string_view>
 
 #include "../impls/condvar_map.hpp"
+#include "../impls/intrusive_map.hpp"
+#include "../impls/notify_map.hpp"
+#include "../impls/sharded_entry_map.hpp"
+#include "../impls/register_design.hpp"
 #include "../scenarios/coalesce.hpp"
 #include "../scenarios/drop_with_waiters.hpp"
+#include "../scenarios/waiter_cancel.hpp"
+
+#ifdef ONCECHECK_USER_IMPL
+#include ONCECHECK_USER_IMPL
+#endif
 
 namespace oncecheck {
 
@@ -29,11 +38,35 @@ struct variant {
 template <template <class, class> class... Scenarios>
 struct scenario_list {};
 
-using all_variants = type_list<variant<condvar_map, flaw::none>,                    //
-                               variant<condvar_map, flaw::notify_one_unchained>,    //
-                               variant<condvar_map, flaw::check_then_act>>;
+#ifdef ONCECHECK_USER_IMPL
+// make check-models IMPL=...: the user's design alone (see impls/register_design.hpp).
+using all_variants = type_list<variant<user::design, flaw::none>>;
+static_assert(require_once_map<user::design<scenarios::key_t, scenarios::value_t, sync::std_backend, flaw::none>>());
+inline constexpr bool user_build = true;
+#else
+using all_variants = type_list<variant<condvar_map, flaw::none>,                          //
+                               variant<condvar_map, flaw::notify_one_unchained>,          //
+                               variant<condvar_map, flaw::check_then_act>,                //
+                               variant<sharded_entry_map, flaw::none>,                    //
+                               variant<sharded_entry_map, flaw::entry_held_across_wait>,  //
+                               variant<sharded_entry_map, flaw::get_while_entry_held>,    //
+                               variant<sharded_entry_map, flaw::no_wake_on_drop>,         //
+                               variant<notify_map, flaw::none>,                           //
+                               variant<notify_map, flaw::listener_after_check>,           //
+                               variant<intrusive_map, flaw::none>,                        //
+                               variant<intrusive_map, flaw::no_unlink_on_cancel>,         //
+                               variant<intrusive_map, flaw::wake_before_wait_lost>>;
+inline constexpr bool user_build = false;
+namespace user {
+inline constexpr std::string_view expected_verdicts = "";
+}
+#endif
 
-using all_scenarios = scenario_list<scenarios::coalesce, scenarios::drop_with_waiters>;
+using all_scenarios = scenario_list<scenarios::coalesce, scenarios::drop_with_waiters, scenarios::waiter_cancel>;
+
+template <class First, class... Rest>
+First first_of(type_list<First, Rest...>);
+using first_variant = decltype(first_of(all_variants{}));
 
 namespace detail {
 template <class F, class... Vs, template <class, class> class... Ss>

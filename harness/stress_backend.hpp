@@ -8,6 +8,8 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
+#include <cstdint>
 #include <source_location>
 #include <type_traits>
 
@@ -27,8 +29,31 @@ struct thread_status {
 };
 
 inline thread_local thread_status* current_status = nullptr;
+// Seeded by each worker from the run's --seed.
+inline thread_local std::uint64_t fuzz_state = 0;
+
+inline std::uint64_t next_random(std::uint64_t& s) {  // splitmix64
+  std::uint64_t z = (s += 0x9e3779b97f4a7c15ull);
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+  return z ^ (z >> 31);
+}
 
 struct stress_backend : sync::std_backend {
+  // Work that may end before `done()` holds: half the time it waits for it
+  // (so a lost wake-up has sleepers to lose), half the time it stops after a
+  // random slice of `limit` (so a completion can land inside a waiter's
+  // check-then-sleep window). The draw comes from the worker's seed.
+  template <class Pred>
+  static void busy_until(Pred&& done, std::chrono::nanoseconds limit) {
+    const std::uint64_t r = next_random(fuzz_state);
+    if (r & 1) {
+      sync::std_backend::busy_until(done, limit);
+      return;
+    }
+    busy_for(std::chrono::nanoseconds((r >> 1) % std::uint64_t(limit.count() / 64 + 1)));
+  }
+
   template <class K>
   static void note(const char* op, const K& key, const char* what = "",
                    std::source_location where = std::source_location::current()) noexcept {

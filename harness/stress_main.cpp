@@ -161,7 +161,7 @@ cell_result run_in_child(const cell_args& c, const stress_options& o, const std:
 }
 
 void print_line(const cell_result& c) {
-  std::printf("  %-34s %-18s %-6s %-18s %-18s %8llu rounds %9.0f ms  %s\n", (c.design + "/" + c.flaw).c_str(),
+  std::printf("  %-38s %-18s %-6s %-18s %-18s %8llu rounds %9.0f ms  %s\n", (c.design + "/" + c.flaw).c_str(),
               c.scenario.c_str(), c.scheduler.c_str(), std::string(to_string(c.result)).c_str(),
               c.expected.empty() ? "" : c.expected.c_str(), static_cast<unsigned long long>(c.iterations),
               c.elapsed_ms, c.expected.empty() ? "" : (c.matches_expected() ? "ok" : "DIFFERS"));
@@ -176,7 +176,7 @@ void print_failure(const cell_result& c) {
 
 int run_all(const stress_options& o, const std::string& expected_path, const std::string& json_path,
             const std::string& display, double max_time_s) {
-  const expected_matrix expected = expected_matrix::load(expected_path);
+  const expected_matrix expected = load_expected(expected_path);
   std::vector<cell_args> cells;
   for_each_cell([&]<class V, template <class, class> class S>() {
     cells.push_back({std::string(V::design), std::string(V::flaw), std::string(stress_scenario<V, S>::name)});

@@ -19,6 +19,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <system_error>
 #include <thread>
 #include <vector>
 
@@ -37,12 +38,6 @@ struct stress_options {
   std::string json_on_hang;  // where the watchdog writes its verdict
 };
 
-inline std::uint64_t splitmix64(std::uint64_t& s) {
-  std::uint64_t z = (s += 0x9e3779b97f4a7c15ull);
-  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-  z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-  return z ^ (z >> 31);
-}
 
 // The first failed check of the run.
 struct failure_record {
@@ -64,6 +59,22 @@ struct failure_record {
   }
 };
 
+// Design code that throws ends its part of the round with a verdict: a
+// mutex that reports EDEADLK has caught a thread locking what it holds.
+template <class F>
+void guarded(F&& f) {
+  try {
+    f();
+  } catch (const std::system_error& e) {
+    const bool self_deadlock = e.code() == std::errc::resource_deadlock_would_occur;
+    failure_record::on_failure(self_deadlock ? "deadlock" : "assert",
+                               std::string(self_deadlock ? "self-deadlock: " : "exception: ") + e.what(),
+                               std::source_location::current());
+  } catch (const std::exception& e) {
+    failure_record::on_failure("assert", std::string("exception: ") + e.what(), std::source_location::current());
+  }
+}
+
 template <class Scenario>
 cell_result run_stress(cell_result cell, const stress_options& o) {
   using clock = std::chrono::steady_clock;
@@ -84,12 +95,13 @@ cell_result run_stress(cell_result cell, const stress_options& o) {
     workers.emplace_back([&, t] {
       current_status = &status[std::size_t(t)];
       std::uint64_t rng = o.seed * 0x100000001b3ull + std::uint64_t(t);
+      fuzz_state = rng ^ 0x5bd1e995u;
       for (;;) {
         start.arrive_and_wait();
         if (stop.load()) return;
-        for (std::uint64_t i = splitmix64(rng) % 512; i > 0; --i) asm volatile("" ::: "memory");
+        for (std::uint64_t i = next_random(rng) % 512; i > 0; --i) asm volatile("" ::: "memory");
         status[std::size_t(t)].in_scenario.store(true, std::memory_order_relaxed);
-        Scenario::thread(*current.load(), t);
+        guarded([&] { Scenario::thread(*current.load(), t); });
         status[std::size_t(t)].in_scenario.store(false, std::memory_order_relaxed);
         status[std::size_t(t)].op.store(nullptr, std::memory_order_relaxed);
         finish.arrive_and_wait();
@@ -115,6 +127,16 @@ cell_result run_stress(cell_result cell, const stress_options& o) {
       if (stuck_s < o.timeout_s) continue;
       cell_result hung = cell;
       hung.result = verdict::hang;
+      {
+        // A failure earlier in the round (a thread that died on a
+        // self-deadlock, say) is the cause; the hang is its consequence.
+        failure_record& f = failure_record::instance();
+        std::lock_guard g(f.lock);
+        if (f.set) {
+          hung.result = parse_verdict(f.kind).value_or(verdict::assert_failed);
+          hung.reason = f.message + "; the round then hung";
+        }
+      }
       hung.iterations = round.load();
       hung.first_failure_iteration = round.load();
       hung.elapsed_ms = std::chrono::duration<double, std::milli>(now - t0).count();
@@ -136,7 +158,7 @@ cell_result run_stress(cell_result cell, const stress_options& o) {
         }
         trace += "\n";
       }
-      hung.reason = why;
+      hung.reason = hung.reason.empty() ? why : hung.reason;
       hung.trace = trace;
       std::fprintf(stderr, "oncecheck-stress: hang: %s\n%s", why.c_str(), trace.c_str());
       if (!o.json_on_hang.empty()) write_results(o.json_on_hang, {hung});
@@ -146,13 +168,16 @@ cell_result run_stress(cell_result cell, const stress_options& o) {
   });
 
   for (std::uint64_t r = 1; r <= o.rounds; ++r) {
-    auto st = std::make_unique<typename Scenario::state>(o.threads);
-    current.store(st.get());
     round.store(r);
+    std::unique_ptr<typename Scenario::state> st;
+    // The state's constructor runs design code too (a leader registers).
+    guarded([&] { st = std::make_unique<typename Scenario::state>(o.threads); });
+    if (!st) break;
+    current.store(st.get());
     round_started_ns.store(std::chrono::duration_cast<std::chrono::nanoseconds>(clock::now().time_since_epoch()).count());
     start.arrive_and_wait();
     finish.arrive_and_wait();
-    Scenario::check(*st);
+    guarded([&] { Scenario::check(*st); });
     st.reset();
     round_started_ns.store(0);
     if (failure_record::instance().set) break;

@@ -46,7 +46,7 @@ inline std::optional<scheduler> parse_scheduler(std::string_view s) {
 struct budget {
   std::uint64_t iterations = 20000;
   double time_limit_s = 60;
-  unsigned context_bound = 1;  // 2 already multiplies the tree past any budget
+  unsigned context_bound = 2;  // preemptions per schedule (bound scheduler)
   bool progress = false;  // a progress line on stderr every few seconds
 };
 
