@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cstdint>
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <optional>
 #include <stdexcept>
@@ -95,6 +96,7 @@ inline void from_json(const nlohmann::json& j, cell_result& c) {
 // leaves half a file where a reader expects results.
 inline void write_results(const std::string& path, const std::vector<cell_result>& cells) {
   const std::string tmp = path + ".partial";
+  if (const auto dir = std::filesystem::path(path).parent_path(); !dir.empty()) std::filesystem::create_directories(dir);
   {
     std::ofstream out(tmp);
     if (!out) throw std::runtime_error("cannot write " + tmp);

@@ -6,7 +6,9 @@
 //
 // Format: whitespace-separated `design flaw scenario model stress [note...]`,
 // `#` starts a comment. A column may list alternatives, `pass|hang`, for a
-// bug that real threads reach only by chance.
+// bug that real threads reach only by chance, and the stress column may name
+// a verdict per build label, `pass,tsan=data_race`, for a race only a
+// sanitizer can see.
 #pragma once
 
 #include <fstream>
@@ -22,8 +24,22 @@ namespace oncecheck {
 
 struct expected_row {
   std::string model;
-  std::string stress;
+  std::string stress;  // "v" or "v,label=w,...": w in builds labelled `label`
   std::string note;
+
+  std::string stress_for(const std::string& label) const {
+    std::string result;
+    std::istringstream entries(stress);
+    for (std::string entry; std::getline(entries, entry, ',');) {
+      const auto eq = entry.find('=');
+      if (eq == std::string::npos) {
+        if (result.empty()) result = entry;
+      } else if (entry.compare(0, eq, label) == 0) {
+        return entry.substr(eq + 1);
+      }
+    }
+    return result;
+  }
 };
 
 class expected_matrix {
@@ -43,10 +59,13 @@ class expected_matrix {
       if (!(fields >> flaw >> scenario >> model >> stress))
         throw std::runtime_error(path + ":" + std::to_string(number) + ": expected 5 columns");
       for (const auto& column : {model, stress}) {
-        std::istringstream alternatives(column);
-        for (std::string v; std::getline(alternatives, v, '|');)
-          if (!parse_verdict(v))
-            throw std::runtime_error(path + ":" + std::to_string(number) + ": unknown verdict '" + v + "'");
+        std::istringstream entries(column);
+        for (std::string entry; std::getline(entries, entry, ',');) {
+          std::istringstream alternatives(entry.substr(entry.find('=') + 1));
+          for (std::string v; std::getline(alternatives, v, '|');)
+            if (!parse_verdict(v))
+              throw std::runtime_error(path + ":" + std::to_string(number) + ": unknown verdict '" + v + "'");
+        }
       }
       std::string note;
       std::getline(fields >> std::ws, note);

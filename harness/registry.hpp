@@ -10,6 +10,8 @@
 #include "../impls/intrusive_map.hpp"
 #include "../impls/notify_map.hpp"
 #include "../impls/sharded_entry_map.hpp"
+#include "../impls/shared_future_map.hpp"
+#include "../impls/atomic_wait_map.hpp"
 #include "../impls/register_design.hpp"
 #include "../scenarios/coalesce.hpp"
 #include "../scenarios/drop_with_waiters.hpp"
@@ -55,7 +57,11 @@ using all_variants = type_list<variant<condvar_map, flaw::none>,                
                                variant<notify_map, flaw::listener_after_check>,           //
                                variant<intrusive_map, flaw::none>,                        //
                                variant<intrusive_map, flaw::no_unlink_on_cancel>,         //
-                               variant<intrusive_map, flaw::wake_before_wait_lost>>;
+                               variant<intrusive_map, flaw::wake_before_wait_lost>,       //
+                               variant<shared_future_map, flaw::none>,                    //
+                               variant<shared_future_map, flaw::remove_newer_entry>,      //
+                               variant<atomic_wait_map, flaw::none>,                      //
+                               variant<atomic_wait_map, flaw::relaxed_publish>>;
 inline constexpr bool user_build = false;
 namespace user {
 inline constexpr std::string_view expected_verdicts = "";

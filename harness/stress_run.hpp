@@ -137,6 +137,15 @@ cell_result run_stress(cell_result cell, const stress_options& o) {
           hung.reason = f.message + "; the round then hung";
         }
       }
+      // Otherwise the scenario may know why its threads are stuck (a lost
+      // completion, a cycle of keys), from its probe alone.
+      if constexpr (requires { Scenario::explain_stuck(); }) {
+        if (hung.reason.empty())
+          if (auto why = Scenario::explain_stuck()) {
+            hung.result = parse_verdict(why->verdict).value_or(verdict::hang);
+            hung.reason = why->message;
+          }
+      }
       hung.iterations = round.load();
       hung.first_failure_iteration = round.load();
       hung.elapsed_ms = std::chrono::duration<double, std::milli>(now - t0).count();

@@ -6,7 +6,8 @@
 // it, and does all waiting on the entry's own mutex and condition variable,
 // so a slow fetch for one key never holds up another key. Completion wakes
 // with notify_one, and every woken waiter passes the wake-up on with another
-// notify_one (Servo's "it will notify the next one").
+// notify_one (Servo's "it will notify the next one"). A failure or a close
+// ends the round for everyone at once and wakes with notify_all.
 //
 // Locking protocol.
 //   map_lock_   guards entries_ and closed_. Held only to look up, insert or
@@ -31,7 +32,7 @@
 // change means its round ended in failure, even if a new round has started.
 //
 // Flaws (compile-time, the real bugs of seed 001):
-//   flaw::notify_one_unchained  waiters do not pass the wake-up on: one
+//   flaw::notify_one_unchained  waiters do not pass done()'s wake-up on: one
 //                               notify_one wakes one waiter and the others
 //                               sleep forever.
 //   flaw::check_then_act        register_key checks the entry and publishes
@@ -134,8 +135,10 @@ class condvar_map {
     s.state = phase::failed;
     s.error = error;
     ++s.failures;
-    Sync::note("fail", key, "-> failed, notify_one");
-    e->changed.notify_one();
+    // notify_all, not the chain: a new round may start before the chain has
+    // run, and its waiters would swallow a wake-up meant for this round's.
+    Sync::note("fail", key, "-> failed, notify_all");
+    e->changed.notify_all();
   }
 
   std::optional<V> get(const K& key) const {
@@ -165,8 +168,8 @@ class condvar_map {
       slot& s = e->data.mut();
       if (s.state == phase::ready || s.state == phase::closed) continue;
       s.state = phase::closed;
-      Sync::note("close", k, "-> closed, notify_one");
-      e->changed.notify_one();
+      Sync::note("close", k, "-> closed, notify_all");
+      e->changed.notify_all();
     }
   }
 
@@ -239,9 +242,11 @@ class condvar_map {
     for (;;) {
       const slot& s = e->data.get();
       std::optional<outcome<V>> result;
-      if (s.state == phase::ready) result.emplace(*s.value);
+      // The round this waiter joined ended in failure, even if a later
+      // round has finished since: its error, not the later value.
+      if (s.failures != round) result.emplace(s.error);
+      else if (s.state == phase::ready) result.emplace(*s.value);
       else if (s.state == phase::closed) result.emplace(wait_error::closed);
-      else if (s.failures != round) result.emplace(s.error);
       if (result) {
         --e->data.mut().waiters;
         pass_wakeup_on(*e, key);

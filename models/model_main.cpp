@@ -83,7 +83,8 @@ void print_counterexample(const cell_result& c) {
 }
 
 int run_single(const cell_name& c, scheduler s, const budget& b, const std::optional<std::string>& replay,
-               const std::optional<std::string>& json, bool quiet, const std::string& self) {
+               const std::optional<std::string>& json, bool quiet, const std::string& self,
+               const std::optional<std::string>& expect) {
   std::optional<cell_result> r = run_named(c, s, b, replay);
   if (!r) return usage_error("no cell " + c.design + "/" + c.flaw + " x " + c.scenario);
   if (r->replay) r->replay = replay_command(self, *r, b.context_bound);
@@ -92,6 +93,13 @@ int run_single(const cell_name& c, scheduler s, const budget& b, const std::opti
     print_cell_line(*r, false);
     if (r->result != verdict::pass) print_counterexample(*r);
   }
+  if (expect) {
+    // A pinned replay: the schedule must keep giving this verdict.
+    if (to_string(r->result) == *expect) return 0;
+    std::fprintf(stderr, "oncecheck-model: expected %s, got %s\n", expect->c_str(),
+                 std::string(to_string(r->result)).c_str());
+    return 1;
+  }
   return r->result == verdict::pass ? 0 : 1;
 }
 
@@ -99,12 +107,17 @@ struct check_all_options {
   std::string expected_path = "models/expected.tsv";
   std::string json_path = "build/results/models.json";
   std::vector<std::string> schedulers{"random", "bound"};
+  // Run only where a flaw is expected, to time its detection: a tree search
+  // that does not reach the bug within its budget is recorded, not failed.
+  std::vector<std::string> detection_schedulers{"full"};
+  std::string stress_results = "build/results/stress.json";
   int jobs = 2;
   // Context bound 2: some lost wake-ups need two preemptions (the
   // notify/listener_after_check race); bound 2 still exhausts a correct
   // design's 3-thread scenario in about a million schedules.
   budget random_budget{20000, 60, 2, false};
   budget search_budget{3000000, 90, 2, false};
+  budget detection_budget{200000, 20, 2, false};
 };
 
 void print_matrix(const std::vector<cell_result>& cells, const std::vector<std::string>& schedulers) {
@@ -134,6 +147,58 @@ void print_matrix(const std::vector<cell_result>& cells, const std::vector<std::
   }
 }
 
+// Time to detection: for every flaw and the scenarios that must catch it,
+// the iterations (model) or rounds (stress) and the milliseconds to the first
+// failure, per scheduler. Stress figures come from the last `make stress`.
+void print_detection_table(const std::vector<cell_result>& model, const check_all_options& o) {
+  std::vector<cell_result> stress;
+  if (std::filesystem::exists(o.stress_results)) {
+    try {
+      stress = read_results(o.stress_results);
+    } catch (const std::exception& e) {
+      std::printf("\n(%s)\n", e.what());
+    }
+  }
+  std::vector<std::string> columns = o.schedulers;
+  columns.insert(columns.end(), o.detection_schedulers.begin(), o.detection_schedulers.end());
+  const std::vector<std::string> stress_columns{"plain", "tsan"};
+  auto figure = [](const cell_result* c) -> std::string {
+    if (!c) return "-";
+    char buf[64];
+    if (c->first_failure_iteration && c->result != verdict::pass)
+      std::snprintf(buf, sizeof buf, "%llu / %.0f ms", static_cast<unsigned long long>(*c->first_failure_iteration),
+                    c->elapsed_ms);
+    else
+      std::snprintf(buf, sizeof buf, "none in %llu", static_cast<unsigned long long>(c->iterations));
+    return buf;
+  };
+  std::printf("\nTime to detection (iterations or rounds / ms to the first failure)\n  %-38s %-18s", "design/flaw",
+              "scenario");
+  for (const auto& c : columns) std::printf(" %-18s", c.c_str());
+  for (const auto& c : stress_columns) std::printf(" %-18s", ("stress " + c).c_str());
+  std::printf("\n");
+  std::set<std::string> rows;
+  for (const auto& r : model) {
+    if (r.flaw == "none" || r.expected.empty() || r.expected.starts_with("pass")) continue;
+    if (!rows.insert(r.design + "/" + r.flaw + " " + r.scenario).second) continue;
+    std::printf("  %-38s %-18s", (r.design + "/" + r.flaw).c_str(), r.scenario.c_str());
+    for (const auto& col : columns) {
+      const cell_result* found = nullptr;
+      for (const auto& m : model)
+        if (m.design == r.design && m.flaw == r.flaw && m.scenario == r.scenario && m.scheduler == col) found = &m;
+      std::printf(" %-18s", figure(found).c_str());
+    }
+    for (const auto& col : stress_columns) {
+      const cell_result* found = nullptr;
+      for (const auto& m : stress)
+        if (m.design == r.design && m.flaw == r.flaw && m.scenario == r.scenario && m.scheduler == col) found = &m;
+      std::printf(" %-18s", figure(found).c_str());
+    }
+    std::printf("\n");
+  }
+  if (stress.empty()) std::printf("  (stress columns: run `make stress` first)\n");
+}
+
 int run_check_all(const check_all_options& o, const std::string& self_display) {
   const expected_matrix expected = load_expected(o.expected_path);
   const auto cells = all_cells();
@@ -147,9 +212,21 @@ int run_check_all(const check_all_options& o, const std::string& self_display) {
   std::vector<child_job> jobs;
   std::vector<std::pair<cell_name, std::string>> job_cells;
   std::vector<std::string> json_of_job;
+  auto flawed = [&](const cell_name& c) {
+    const expected_row* row = expected.find(c.design, c.flaw, c.scenario);
+    return row && row->model != "pass";
+  };
   for (const auto& c : cells)
-    for (const auto& s : o.schedulers) {
-      const budget& b = s == "random" ? o.random_budget : o.search_budget;
+    for (const auto& s : o.schedulers) job_cells.push_back({c, s});
+  for (const auto& c : cells)
+    for (const auto& s : o.detection_schedulers)
+      if (flawed(c)) job_cells.push_back({c, s});
+  auto detection_only = [&](const std::string& s) {
+    return std::find(o.schedulers.begin(), o.schedulers.end(), s) == o.schedulers.end();
+  };
+  for (const auto& [c, s] : job_cells) {
+    {
+      const budget& b = s == "random" ? o.random_budget : detection_only(s) ? o.detection_budget : o.search_budget;
       child_job j;
       const std::string stem = (tmpdir / (c.design + "." + c.flaw + "." + c.scenario + "." + s)).string();
       j.argv = {exe, "--design", c.design, "--flaw", c.flaw, "--scenario", c.scenario, "--scheduler", s,
@@ -160,12 +237,15 @@ int run_check_all(const check_all_options& o, const std::string& self_display) {
       j.timeout_s = b.time_limit_s * 2 + 60;
       j.label = c.design + "/" + c.flaw + " " + c.scenario + " [" + s + "]";
       jobs.push_back(j);
-      job_cells.push_back({c, s});
       json_of_job.push_back(stem + ".json");
     }
+  }
 
-  std::printf("oncecheck: %zu model cells (%zu design-or-flaw x scenario, schedulers:", jobs.size(), cells.size());
+  std::printf("oncecheck: %zu model runs (%zu design-or-flaw x scenario cells, schedulers:", jobs.size(),
+              cells.size());
   for (const auto& s : o.schedulers) std::printf(" %s", s.c_str());
+  std::printf("; to time detection:");
+  for (const auto& s : o.detection_schedulers) std::printf(" %s", s.c_str());
   std::printf("), %d at a time\n", o.jobs);
   std::printf("  %-38s %-18s %-7s %-18s %-18s %13s %12s\n", "design/flaw", "scenario", "sched", "verdict",
               "expected", "iterations", "time");
@@ -191,7 +271,8 @@ int run_check_all(const check_all_options& o, const std::string& self_display) {
                                              std::to_string(outcome.exit_code) + ", signal " +
                                              std::to_string(outcome.signal) + "); log: " + jobs[i].log_path;
         }
-        if (const expected_row* row = expected.find(c.design, c.flaw, c.scenario)) r.expected = row->model;
+        if (const expected_row* row = expected.find(c.design, c.flaw, c.scenario))
+          r.expected = detection_only(s) ? row->model + "|pass" : row->model;
         results[i] = r;
         print_cell_line(r, true);
       },
@@ -218,11 +299,13 @@ int run_check_all(const check_all_options& o, const std::string& self_display) {
 
   print_matrix(done, o.schedulers);
 
-  // One counterexample per caught flaw (the first scheduler that caught it).
+  // One counterexample per caught flaw; every other one is in the JSON.
   std::set<std::string> shown;
   for (const auto& r : done)
-    if (r.result != verdict::pass && r.matches_expected() && shown.insert(r.design + r.flaw + r.scenario).second)
+    if (r.result != verdict::pass && r.matches_expected() && shown.insert(r.design + "/" + r.flaw).second)
       print_counterexample(r);
+
+  print_detection_table(done, o);
 
   int differing = 0;
   for (const auto& r : done)
@@ -250,7 +333,7 @@ int main(int argc, char** argv) {
   cell_name cell{"", "none", ""};
   std::string sched_name = "random";
   budget b;
-  std::optional<std::string> replay, json;
+  std::optional<std::string> replay, json, expect;
   std::string display = argv[0];
   check_all_options all;
   std::string budget_name = "default";
@@ -266,6 +349,7 @@ int main(int argc, char** argv) {
   app.add_option("--context-bound", b.context_bound, "preemptions per schedule for --scheduler bound");
   app.add_option("--replay", replay, "scheduler state printed by a failing run: re-run exactly that schedule");
   app.add_option("--json", json, "write the result(s) as JSON to this file");
+  app.add_option("--expect", expect, "exit 0 only if the verdict is this one (pinned replays)");
   app.add_flag("--quiet", quiet, "print nothing (with --json)");
   app.add_flag("--progress", progress, "print progress every few seconds");
   app.add_option("--display-name", display, "how replay commands name this program")->group("");
@@ -274,6 +358,10 @@ int main(int argc, char** argv) {
   app.add_option("--jobs", all.jobs, "cells run at once (with --check-all)")->check(CLI::PositiveNumber);
   app.add_option("--budget", budget_name, "quick or default (with --check-all)");
   app.add_option("--schedulers", all.schedulers, "schedulers to run (with --check-all)")->delimiter(',');
+  app.add_option("--detection-schedulers", all.detection_schedulers,
+                 "schedulers run only on flawed cells, to time detection (with --check-all)")
+      ->delimiter(',');
+  app.add_option("--stress-results", all.stress_results, "stress results for the time-to-detection table");
 
   try {
     app.parse(argc, argv);
@@ -288,12 +376,15 @@ int main(int argc, char** argv) {
       print_catalogue();
       return 0;
     }
+    for (const auto& s : all.detection_schedulers)
+      if (!parse_scheduler(s)) return usage_error("unknown scheduler '" + s + "' (known: random, bound, full)");
     for (const auto& s : all.schedulers)
       if (!parse_scheduler(s)) return usage_error("unknown scheduler '" + s + "' (known: random, bound, full)");
     if (check_all) {
       if (budget_name == "quick") {
         all.random_budget = {3000, 20, 2, false};
         all.search_budget = {150000, 20, 2, false};
+        all.detection_budget = {20000, 5, 2, false};
       } else if (budget_name != "default") {
         return usage_error("unknown budget '" + budget_name + "' (known: quick, default)");
       }
@@ -304,7 +395,8 @@ int main(int argc, char** argv) {
     if (!sched) return usage_error("unknown scheduler '" + sched_name + "' (known: random, bound, full)");
     if (auto bad = validate_cell(cell.design, cell.flaw, cell.scenario)) return usage_error(*bad);
     b.progress = progress || !quiet;
-    return run_single(cell, *sched, b, replay, json, quiet, display);
+    if (expect && !parse_verdict(*expect)) return usage_error("unknown verdict '" + *expect + "' for --expect");
+    return run_single(cell, *sched, b, replay, json, quiet, display, expect);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "oncecheck-model: %s\n", e.what());
     return 2;

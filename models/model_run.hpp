@@ -230,6 +230,16 @@ cell_result run_cell(scheduler sched, const budget& b, const std::optional<std::
     std::string reason2;
     verdict_of(run_relacy<test>(again, unused, sched), reason2);
   }
+  // A run that ended blocked: the scenario may know why (a completion that
+  // was lost, a cycle of keys). Its probe holds the failing execution's end,
+  // since the history run above replayed exactly that execution.
+  if constexpr (requires { scn::explain_stuck(); }) {
+    if (out.result == verdict::deadlock || out.result == verdict::livelock)
+      if (auto why = scn::explain_stuck()) {
+        out.result = parse_verdict(why->verdict).value_or(out.result);
+        out.reason = why->message;
+      }
+  }
   const readable_trace t = make_readable(std::string(history.str().c_str()), scn::model_threads);
   out.trace = t.text;
   if (out.reason.empty()) out.reason = t.last_event;

@@ -89,6 +89,14 @@
 
 #include "failure.hpp"
 
+namespace oncecheck::sync::relacy_detail {
+// Relacy's replacement operator delete is `inline`: a program that happens not
+// to emit it leaves libstdc++'s sized delete calling glibc's free() on memory
+// Relacy handed out. Taking its address makes every such program emit it.
+// (CMake builds also pass -fno-sized-deallocation.)
+[[gnu::used]] inline void (*volatile keep_operator_delete)(void*) = static_cast<void (*)(void*)>(&::operator delete);
+}  // namespace oncecheck::sync::relacy_detail
+
 namespace oncecheck::sync {
 
 namespace relacy_detail {
