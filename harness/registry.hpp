@@ -16,6 +16,9 @@
 #include "../scenarios/coalesce.hpp"
 #include "../scenarios/drop_with_waiters.hpp"
 #include "../scenarios/waiter_cancel.hpp"
+#include "../scenarios/lost_wakeup.hpp"
+#include "../scenarios/distinct_keys.hpp"
+#include "../scenarios/recursive_keys.hpp"
 
 #ifdef ONCECHECK_USER_IMPL
 #include ONCECHECK_USER_IMPL
@@ -68,7 +71,8 @@ inline constexpr std::string_view expected_verdicts = "";
 }
 #endif
 
-using all_scenarios = scenario_list<scenarios::coalesce, scenarios::drop_with_waiters, scenarios::waiter_cancel>;
+using all_scenarios = scenario_list<scenarios::coalesce, scenarios::drop_with_waiters, scenarios::waiter_cancel,
+                                    scenarios::lost_wakeup, scenarios::distinct_keys, scenarios::recursive_keys>;
 
 template <class First, class... Rest>
 First first_of(type_list<First, Rest...>);
