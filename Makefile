@@ -11,7 +11,7 @@ PACKAGES := cmake g++ make relacy-dev libcli11-dev libbenchmark-dev libgtest-dev
             nlohmann-json3-dev python3-matplotlib
 # make stress: rounds per cell, threads per round, seconds without progress
 # before a round is a hang.
-STRESS_ROUNDS  ?= 20000
+STRESS_ROUNDS  ?= 2000
 STRESS_THREADS ?= 8
 STRESS_TIMEOUT ?= 5
 # make check-models: quick or default iteration budgets.

@@ -19,6 +19,8 @@
 #include "../scenarios/lost_wakeup.hpp"
 #include "../scenarios/distinct_keys.hpp"
 #include "../scenarios/recursive_keys.hpp"
+#include "../scenarios/leader_failure.hpp"
+#include "../scenarios/check_then_act.hpp"
 
 #ifdef ONCECHECK_USER_IMPL
 #include ONCECHECK_USER_IMPL
@@ -72,7 +74,8 @@ inline constexpr std::string_view expected_verdicts = "";
 #endif
 
 using all_scenarios = scenario_list<scenarios::coalesce, scenarios::drop_with_waiters, scenarios::waiter_cancel,
-                                    scenarios::lost_wakeup, scenarios::distinct_keys, scenarios::recursive_keys>;
+                                    scenarios::lost_wakeup, scenarios::distinct_keys, scenarios::recursive_keys,
+                                    scenarios::leader_failure, scenarios::check_then_act>;
 
 template <class First, class... Rest>
 First first_of(type_list<First, Rest...>);

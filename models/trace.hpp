@@ -136,12 +136,14 @@ inline readable_trace make_readable(const std::string& history, int threads) {
   std::map<std::string, int> aliases;
   std::ostringstream text;
   std::vector<const trace_step*> last_of_thread(std::size_t(threads), nullptr);
+  std::vector<const trace_step*> last_design_step(std::size_t(threads), nullptr);
   std::vector<bool> finished(std::size_t(threads), false);
   for (const auto& s : steps) {
     const bool is_last = &s == &steps.back();
     if (s.thread >= 0 && s.thread < threads) {
       if (s.event == "[THREAD FINISHED]") finished[std::size_t(s.thread)] = true;
       else if (!s.internal) last_of_thread[std::size_t(s.thread)] = &s;
+      if (s.event.starts_with("[design] ")) last_design_step[std::size_t(s.thread)] = &s;
     }
     if (s.internal && !is_last) continue;
     char head[32];
@@ -156,9 +158,13 @@ inline readable_trace make_readable(const std::string& history, int threads) {
     const trace_step* last = last_of_thread[std::size_t(t)];
     text << "    T" << t << ": ";
     if (finished[std::size_t(t)]) text << "finished";
-    else if (last)
-      text << "stopped after step " << last->index << ", " << describe_event(alias_addresses(last->event, aliases)) << " in "
-           << last->function << " (" << last->file << ":" << last->line << ")";
+    else if (last) {
+      text << "stopped after step " << last->index << ", " << describe_event(alias_addresses(last->event, aliases))
+           << " in " << last->function << " (" << last->file << ":" << last->line << ")";
+      // What the thread was doing, in the design's own words.
+      if (const trace_step* d = last_design_step[std::size_t(t)]; d && d != last)
+        text << "; last design step " << d->index << ": " << d->event.substr(9);
+    }
     else text << "had not started";
     text << "\n";
   }

@@ -347,11 +347,12 @@ struct relacy_backend {
     rl::context& c = rl::ctx();
     if (!c.collecting_history()) return;
     char buf[192];
+    // "[design]" marks the design's own events for the trace reader.
     if constexpr (std::is_integral_v<K>)
-      std::snprintf(buf, sizeof buf, "%s key=%llu%s%s", op, static_cast<unsigned long long>(key),
+      std::snprintf(buf, sizeof buf, "[design] %s key=%llu%s%s", op, static_cast<unsigned long long>(key),
                     *what ? " " : "", what);
     else
-      std::snprintf(buf, sizeof buf, "%s%s%s", op, *what ? " " : "", what);
+      std::snprintf(buf, sizeof buf, "[design] %s%s%s", op, *what ? " " : "", what);
     c.exec_log_msg(relacy_detail::info(l), buf);
   }
 
