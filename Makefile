@@ -57,7 +57,7 @@ check-models: build ## every design-or-flaw x scenario under Relacy, compared wi
 else
 check-models: impl-build
 	@mkdir -p $(RESULTS)
-	@$(IMPL_BUILD)/oncecheck-model --check-all --budget $(BUDGET) \
+	@$(IMPL_BUILD)/oncecheck-model --check-all --budget $(BUDGET) --expected models/expected.tsv \
 	    --json $(RESULTS)/models-impl.json --display-name $(IMPL_BUILD)/oncecheck-model
 endif
 

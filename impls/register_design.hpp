@@ -6,7 +6,9 @@
 //   #include "impls/register_design.hpp"
 //   template <class K, class V, class Sync = oncecheck::sync::std_backend, class Flaw = oncecheck::flaw::none>
 //   class my_map { ... };                 // the contract of impls/once_map.hpp
-//   ONCECHECK_REGISTER_DESIGN(my_map);   // every scenario expects `pass`
+//   ONCECHECK_REGISTER_DESIGN(my_map);   // expects what a correct design gets:
+//                                        // pass, and in recursive_keys the
+//                                        // deadlock that names the cycle
 //
 // A design that is known to fail somewhere says so, as a space-separated list
 // of scenario=verdict (the model verdict; on real threads a model `deadlock`
