@@ -53,7 +53,7 @@ ifeq ($(IMPL),)
 check-models: build ## every design-or-flaw x scenario under Relacy, compared with models/expected.tsv (IMPL=my_map.hpp: your design)
 	@mkdir -p $(RESULTS)
 	@$(RELEASE)/oncecheck-model --check-all --budget $(BUDGET) --expected models/expected.tsv \
-	    --json $(RESULTS)/models.json --display-name $(RELEASE)/oncecheck-model
+	    --json $(RESULTS)/models.json --catalogue-json $(RESULTS)/designs.json --display-name $(RELEASE)/oncecheck-model
 else
 check-models: impl-build
 	@mkdir -p $(RESULTS)

@@ -15,6 +15,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "latency.hpp"
 #include "verdict.hpp"
 
 namespace oncecheck {
@@ -35,6 +36,7 @@ struct cell_result {
   std::optional<std::string> replay;  // a shell command that reproduces it
   std::string trace;                  // the readable counterexample
   bool exhausted_search = false;      // a tree search that ran to its end
+  std::vector<latency_row> latency;   // stress notify_latency: wake-up figures
 
   std::string name() const { return design + "/" + flaw + " " + scenario + " [" + scheduler + "]"; }
   // `expected` may list alternatives ("pass|hang") for a cell whose bug real
@@ -49,6 +51,20 @@ struct cell_result {
     return false;
   }
 };
+
+inline void to_json(nlohmann::json& j, const latency_row& r) {
+  j = nlohmann::json{{"waiter", r.waiter}, {"notifier_yields", r.notifier_yields}, {"samples", r.samples},
+                     {"p50_us", r.p50_us}, {"p99_us", r.p99_us}, {"max_us", r.max_us}};
+}
+
+inline void from_json(const nlohmann::json& j, latency_row& r) {
+  j.at("waiter").get_to(r.waiter);
+  j.at("notifier_yields").get_to(r.notifier_yields);
+  j.at("samples").get_to(r.samples);
+  j.at("p50_us").get_to(r.p50_us);
+  j.at("p99_us").get_to(r.p99_us);
+  j.at("max_us").get_to(r.max_us);
+}
 
 inline void to_json(nlohmann::json& j, const cell_result& c) {
   j = nlohmann::json{{"design", c.design},
@@ -68,6 +84,7 @@ inline void to_json(nlohmann::json& j, const cell_result& c) {
                      {"replay", c.replay ? nlohmann::json(*c.replay) : nlohmann::json(nullptr)},
                      {"trace", c.trace},
                      {"exhausted_search", c.exhausted_search}};
+  if (!c.latency.empty()) j["latency"] = c.latency;
 }
 
 inline void from_json(const nlohmann::json& j, cell_result& c) {
@@ -90,20 +107,25 @@ inline void from_json(const nlohmann::json& j, cell_result& c) {
   c.replay = r.is_null() ? std::nullopt : std::optional<std::string>(r.get<std::string>());
   c.trace = j.value("trace", "");
   c.exhausted_search = j.value("exhausted_search", false);
+  if (j.contains("latency")) j.at("latency").get_to(c.latency);
 }
 
 // Written to a temporary name and renamed, so an interrupted run never
 // leaves half a file where a reader expects results.
-inline void write_results(const std::string& path, const std::vector<cell_result>& cells) {
+inline void write_json_file(const std::string& path, const nlohmann::json& j) {
   const std::string tmp = path + ".partial";
   if (const auto dir = std::filesystem::path(path).parent_path(); !dir.empty()) std::filesystem::create_directories(dir);
   {
     std::ofstream out(tmp);
     if (!out) throw std::runtime_error("cannot write " + tmp);
-    out << nlohmann::json(cells).dump(2) << '\n';
+    out << j.dump(2) << '\n';
     if (!out) throw std::runtime_error("cannot write " + tmp);
   }
   if (std::rename(tmp.c_str(), path.c_str()) != 0) throw std::runtime_error("cannot rename " + tmp + " to " + path);
+}
+
+inline void write_results(const std::string& path, const std::vector<cell_result>& cells) {
+  write_json_file(path, nlohmann::json(cells));
 }
 
 inline std::vector<cell_result> read_results(const std::string& path) {

@@ -12,6 +12,9 @@
 #include <string>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
+#include "cell_result.hpp"
 #include "expected_matrix.hpp"
 #include "registry.hpp"
 
@@ -44,6 +47,18 @@ inline std::optional<std::string> validate_cell(const std::string& design, const
   if (scenario.empty()) return "--scenario is required (known: " + join(scenarios) + ")";
   if (!scenarios.count(scenario)) return "unknown scenario '" + scenario + "' (known: " + join(scenarios) + ")";
   return std::nullopt;
+}
+
+// The scenarios a name on the command line stands for: itself, or every
+// worker count of an async scenario (`notify_latency` for
+// notify_latency/1w and /2w). Empty when it names none.
+inline std::vector<std::string> scenario_family(const std::string& name) {
+  std::set<std::string> found;
+  for_each_cell([&]<class V, template <class, class> class S>() {
+    const std::string s(S<typename V::template map<sync::std_backend>, sync::std_backend>::name);
+    if (s == name || s.starts_with(name + "/")) found.insert(s);
+  });
+  return {found.begin(), found.end()};
 }
 
 // The expected matrix of this build: models/expected.tsv, or for a user's
@@ -90,6 +105,39 @@ inline void print_catalogue() {
                   std::string(Ss<any::map<sync::std_backend>, sync::std_backend>::summary).c_str())),
      ...);
   }(all_scenarios{});
+}
+
+// designs.json (docs/results.md): what each design supports, its flaws,
+// and the scenarios, for the report's capability table.
+inline void write_catalogue(const std::string& path) {
+  nlohmann::json designs = nlohmann::json::array();
+  for_each_variant([&]<class V>() {
+    using map = typename V::template map<sync::std_backend>;
+    if (V::flaw == "none") {
+      constexpr capabilities t = map::traits;
+      designs.push_back({{"design", std::string(V::design)},
+                         {"traits",
+                          {{"blocking_wait", t.blocking_wait},
+                           {"async_wait", t.async_wait},
+                           {"timeouts", t.timeouts},
+                           {"allocates_per_waiter", t.allocates_per_waiter},
+                           {"on_close", std::string(t.on_close)},
+                           {"leader_failure", std::string(t.leader_failure)}}},
+                         {"flaws", nlohmann::json::array()}});
+    } else {
+      for (auto& d : designs)
+        if (d["design"] == std::string(V::design))
+          d["flaws"].push_back({{"flaw", std::string(V::flaw)}, {"bug", std::string(V::bug)}});
+    }
+  });
+  nlohmann::json scenarios = nlohmann::json::array();
+  using any = first_variant;
+  [&]<template <class, class> class... Ss>(scenario_list<Ss...>) {
+    ((scenarios.push_back({{"scenario", std::string(Ss<any::map<sync::std_backend>, sync::std_backend>::name)},
+                           {"summary", std::string(Ss<any::map<sync::std_backend>, sync::std_backend>::summary)}})),
+     ...);
+  }(all_scenarios{});
+  write_json_file(path, nlohmann::json{{"designs", designs}, {"scenarios", scenarios}});
 }
 
 }  // namespace oncecheck

@@ -21,6 +21,9 @@
 #include "../scenarios/recursive_keys.hpp"
 #include "../scenarios/leader_failure.hpp"
 #include "../scenarios/check_then_act.hpp"
+#include "../scenarios/hold_entry_across_await.hpp"
+#include "../scenarios/notify_latency.hpp"
+#include "../scenarios/async_waiter_cancel.hpp"
 
 #ifdef ONCECHECK_USER_IMPL
 #include ONCECHECK_USER_IMPL
@@ -75,7 +78,11 @@ inline constexpr std::string_view expected_verdicts = "";
 
 using all_scenarios = scenario_list<scenarios::coalesce, scenarios::drop_with_waiters, scenarios::waiter_cancel,
                                     scenarios::lost_wakeup, scenarios::distinct_keys, scenarios::recursive_keys,
-                                    scenarios::leader_failure, scenarios::check_then_act>;
+                                    scenarios::leader_failure, scenarios::check_then_act,
+                                    // async: tasks on an executor with one worker, and with two
+                                    scenarios::hold_entry_across_await_1w, scenarios::hold_entry_across_await_2w,
+                                    scenarios::notify_latency_1w, scenarios::notify_latency_2w,
+                                    scenarios::async_waiter_cancel_1w, scenarios::async_waiter_cancel_2w>;
 
 template <class First, class... Rest>
 First first_of(type_list<First, Rest...>);

@@ -178,6 +178,26 @@ void print_line(const cell_result& c) {
   std::fflush(stdout);
 }
 
+// The wake-up latency table of a notify_latency cell, and what the
+// notifier's yield after done() changes for each kind of waiter.
+void print_latency(const cell_result& c) {
+  if (c.latency.empty()) return;
+  std::printf("\n  wake-up latency, %s/%s %s [%s] (done() to resume, microseconds)\n", c.design.c_str(),
+              c.flaw.c_str(), c.scenario.c_str(), c.scheduler.c_str());
+  std::printf("    %-18s %-14s %8s %10s %10s %10s\n", "waiter", "notifier", "samples", "p50", "p99", "max");
+  for (const latency_row& r : c.latency)
+    std::printf("    %-18s %-14s %8zu %10.1f %10.1f %10.1f\n", r.waiter.c_str(),
+                r.notifier_yields ? "yields" : "does not yield", r.samples, r.p50_us, r.p99_us, r.max_us);
+  for (const latency_row& plain : c.latency) {
+    if (plain.notifier_yields || plain.samples == 0) continue;
+    for (const latency_row& yielding : c.latency)
+      if (yielding.notifier_yields && yielding.waiter == plain.waiter && yielding.samples > 0)
+        std::printf("    %s: a yield after done() takes p50 from %.1f to %.1f us (x%.2f)\n", plain.waiter.c_str(),
+                    plain.p50_us, yielding.p50_us, plain.p50_us > 0 ? yielding.p50_us / plain.p50_us : 0.0);
+  }
+  std::fflush(stdout);
+}
+
 void print_failure(const cell_result& c) {
   std::printf("\n=== %s: %s\n    %s\n%s", c.name().c_str(), std::string(to_string(c.result)).c_str(),
               c.reason.c_str(), c.trace.c_str());
@@ -284,21 +304,35 @@ int main(int argc, char** argv) {
       return 0;
     }
     if (all) return run_all(o, expected_path, json.value_or("build/results/stress.json"), display, max_time_s);
-    if (auto bad = validate_cell(cell.design, cell.flaw, cell.scenario)) return usage_error(*bad);
-    if (const int need = min_threads_of(cell.scenario); o.threads < need)
-      return usage_error("--threads " + std::to_string(o.threads) + " is too few for " + cell.scenario +
-                         " (at least " + std::to_string(need) + ")");
+    const std::vector<std::string> family = scenario_family(cell.scenario);
+    if (family.size() <= 1)
+      if (auto bad = validate_cell(cell.design, cell.flaw, cell.scenario)) return usage_error(*bad);
+    for (const std::string& name : family)
+      if (auto bad = validate_cell(cell.design, cell.flaw, name)) return usage_error(*bad);
+    for (const std::string& name : family)
+      if (const int need = min_threads_of(name); o.threads < need)
+        return usage_error("--threads " + std::to_string(o.threads) + " is too few for " + name + " (at least " +
+                           std::to_string(need) + ")");
     if (child) {
       o.json_on_hang = json.value_or("");
       std::optional<cell_result> r = run_here(cell, o);
       if (json) write_results(*json, {*r});
       return 0;
     }
-    cell_result r = run_in_child(cell, o, display, false, max_time_s);
-    print_line(r);
-    if (r.result != verdict::pass) print_failure(r);
-    if (json) write_results(*json, {r});
-    return r.result == verdict::pass ? 0 : 1;
+    // One cell, or each worker count of an async scenario.
+    std::vector<cell_result> results;
+    for (const std::string& name : family) {
+      cell_args one = cell;
+      one.scenario = name;
+      results.push_back(run_in_child(one, o, display, false, max_time_s));
+      print_line(results.back());
+      if (results.back().result != verdict::pass) print_failure(results.back());
+      print_latency(results.back());
+    }
+    if (json) write_results(*json, results);
+    for (const cell_result& r : results)
+      if (r.result != verdict::pass) return 1;
+    return 0;
   } catch (const std::exception& e) {
     std::fprintf(stderr, "oncecheck-stress: %s\n", e.what());
     return 2;

@@ -75,9 +75,18 @@ void guarded(F&& f) {
   }
 }
 
+// The round's thread count: the scenario's own when its roles fix it (the
+// async scenarios: an executor's workers and its waiter threads).
 template <class Scenario>
-cell_result run_stress(cell_result cell, const stress_options& o) {
+int stress_threads_of(int requested) {
+  if constexpr (requires { Scenario::stress_threads; }) return Scenario::stress_threads;
+  else return requested;
+}
+
+template <class Scenario>
+cell_result run_stress(cell_result cell, stress_options o) {
   using clock = std::chrono::steady_clock;
+  o.threads = stress_threads_of<Scenario>(o.threads);
   cell.mode = "stress";
   cell.scheduler = o.label;
   cell.threads = o.threads;
@@ -209,6 +218,7 @@ cell_result run_stress(cell_result cell, const stress_options& o) {
     cell.reason = "no failure in " + std::to_string(cell.iterations) + " rounds of " + std::to_string(o.threads) +
                   " threads";
   }
+  if constexpr (requires { Scenario::latency_rows(); }) cell.latency = Scenario::latency_rows();
   return cell;
 }
 

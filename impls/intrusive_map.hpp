@@ -9,6 +9,11 @@
 // middle of the list before its memory goes away. When a wake finds nobody
 // waiting it stores the wake-up, so a later wait completes at once.
 //
+// Tasks (wait_async) wait the same way: the node lives in the task's frame
+// and holds the task's waker instead of a condition variable, and it is
+// unlinked by its destructor when the task is dropped while parked (maitake's
+// Wait future unlinks itself on drop).
+//
 // The once-map part sits beside the list: `keys_` records, per key, whether a
 // leader is computing it (pending), its value (ready) or why its last round
 // failed (failed). register_key makes the leader; done stores the value and
@@ -43,8 +48,10 @@
 //
 // Flaws (compile-time, the real bugs of seed 003):
 //   flaw::no_unlink_on_cancel    a waiter whose wait_for times out returns
-//                                without unlinking its node: the list keeps a
-//                                pointer into a dead stack frame, and the next
+//                                without unlinking its node, and a waiting
+//                                task that is cancelled (its frame destroyed)
+//                                leaves its node linked: the list keeps a
+//                                pointer into a dead frame, and the next
 //                                done/close/link writes through it.
 //   flaw::wake_before_wait_lost  a done() that finds no linked node stores
 //                                nothing (the wake-up WaitMap keeps is
@@ -62,6 +69,7 @@
 #include <utility>
 
 #include "once_map.hpp"
+#include "task.hpp"
 #include "sync/std_backend.hpp"
 
 namespace oncecheck {
@@ -88,7 +96,7 @@ class intrusive_map {
   static constexpr std::string_view design_name = "intrusive";
   static constexpr capabilities traits{
       .blocking_wait = true,
-      .async_wait = false,
+      .async_wait = true,
       .timeouts = true,
       .allocates_per_waiter = false,
       .on_close = "every linked waiter is unlinked and returns closed; the destructor waits for them to leave",
@@ -211,7 +219,33 @@ class intrusive_map {
     typename Sync::template cell<node*> prev{nullptr};  // guarded by lock_
     typename Sync::template cell<node*> next{nullptr};  // guarded by lock_
     typename Sync::template cell<slot> result;          // guarded by lock_
-    typename Sync::condition_variable wake;             // waited on with lock_
+    typename Sync::condition_variable wake;             // waited on with lock_ (a blocked thread)
+    waker task;                                         // set before linking (a parked task)
+  };
+
+  // An async waiter's node, in the task's frame. A task destroyed while
+  // parked (cancelled) runs this destructor with its node still linked: it
+  // unlinks it, so no wake ever reaches the dead frame.
+  struct async_node {
+    async_node(intrusive_map& m, const K& key, waker task) : map(m), n(key) {
+      n.task = task;
+      map.link(n);
+    }
+    async_node(const async_node&) = delete;
+    async_node& operator=(const async_node&) = delete;
+    ~async_node() {
+      if (returned) return;  // left through wait_async's end, lock_ held, node unlinked by its waker
+      if constexpr (std::is_same_v<Flaw, flaw::no_unlink_on_cancel>) {
+        Sync::note("wait_async", n.key.get(), "cancelled, its node left linked");
+      } else {
+        typename Sync::unique_lock lock(map.lock_);
+        if (n.result.get().state == node_state::waiting) map.unlink(n);
+        Sync::note("wait_async", n.key.get(), "cancelled, unlinked its node");
+      }
+    }
+    intrusive_map& map;
+    node n;
+    bool returned = false;  // only its own task touches it
   };
 
   // FIFO, as WaitMap: the oldest waiter of a key is woken first.
@@ -246,7 +280,8 @@ class intrusive_map {
       if (key == nullptr || p->key.get() == *key) {
         unlink(*p);
         fill(p->result.mut());
-        p->wake.notify_one();
+        if (p->task) p->task.wake();
+        else p->wake.notify_one();
         ++n;
       }
       p = following;
@@ -254,14 +289,26 @@ class intrusive_map {
     return n;
   }
 
-  outcome<V> wait_until(const K& key, std::optional<typename Sync::clock::time_point> deadline) {
-    typename Sync::unique_lock lock(lock_);
-    if (closed_.get()) return wait_error::closed;
+  // With lock_ held: the answer if there is one without waiting.
+  std::optional<outcome<V>> answer_now(const K& key) const {
+    if (closed_.get()) return outcome<V>(wait_error::closed);
     const auto& keys = keys_.get();
     auto it = keys.find(key);
-    if (it == keys.end()) return wait_error::not_registered;
-    if (it->second.state == phase::ready) return *it->second.value;
-    if (it->second.state == phase::failed) return it->second.error;
+    if (it == keys.end()) return outcome<V>(wait_error::not_registered);
+    if (it->second.state == phase::ready) return outcome<V>(*it->second.value);
+    if (it->second.state == phase::failed) return outcome<V>(it->second.error);
+    return std::nullopt;
+  }
+
+  static outcome<V> answer_of(const slot& s) {
+    return s.state == node_state::woken    ? outcome<V>(*s.value)
+           : s.state == node_state::failed ? outcome<V>(s.error)
+                                           : outcome<V>(wait_error::closed);
+  }
+
+  outcome<V> wait_until(const K& key, std::optional<typename Sync::clock::time_point> deadline) {
+    typename Sync::unique_lock lock(lock_);
+    if (auto r = answer_now(key)) return *r;
     return sleep_linked(lock, key, deadline);
   }
 
@@ -290,15 +337,35 @@ class intrusive_map {
         return wait_error::timed_out;
       }
     }
-    const slot& s = self.result.get();
-    outcome<V> r = s.state == node_state::woken    ? outcome<V>(*s.value)
-                   : s.state == node_state::failed ? outcome<V>(s.error)
-                                                   : outcome<V>(wait_error::closed);
+    outcome<V> r = answer_of(self.result.get());
     Sync::note("wait", key, "woken, returns");
     leave();
     return r;
   }
 
+
+ public:
+  // The async twin of wait(): the node lives in the task's frame and its
+  // waker is the task's; nothing is allocated per waiter beyond the frame.
+  // A parked task is not counted in inside_wait_: it touches the map only
+  // while the map is alive (the map outlives its tasks, see task.hpp).
+  task<outcome<V>> wait_async(K key) {
+    const waker me = co_await current_waker{};
+    typename Sync::unique_lock lock(lock_);
+    if (auto r = answer_now(key)) co_return *r;
+    async_node self(*this, key, me);
+    Sync::note("wait_async", key, "links its node, parks");
+    while (self.n.result.get().state == node_state::waiting) {
+      lock.unlock();
+      co_await park{};
+      lock.lock();
+    }
+    self.returned = true;
+    Sync::note("wait_async", key, "woken, returns");
+    co_return answer_of(self.n.result.get());
+  }
+
+ private:
   // The destructor may be waiting for the last waiter to leave.
   void leave() {
     if (--inside_wait_.mut() == 0 && closed_.get()) drained_.notify_all();

@@ -17,10 +17,21 @@
 // listener, present and future, with `closed` (tokio has no such thing; a
 // dropped map must not strand its waiters).
 //
+// Async listeners (tokio's `Notified` future). A task cannot sleep on a
+// condition variable without blocking its worker, so an async_listener is a
+// node linked into the notify's list when it is created (that is its
+// enable()): notify_waiters() and close() unlink every linked node, record
+// why in it and wake its task. The node lives in the waiting task's frame;
+// its destructor unlinks it if it is still linked, so a task destroyed while
+// parked (cancelled) leaves nothing behind.
+//
 // Locking protocol.
-//   mutex_   guards state_; changed_ is waited on with mutex_ held. Never held
-//            while taking any other lock, so a design may take it while it
-//            holds its own map or shard lock (lock order: map -> notify).
+//   mutex_   guards state_ and every linked async_listener's links and
+//            `fired`; changed_ is waited on with mutex_ held. Never held
+//            while taking any other lock but an executor's (waker::wake(),
+//            which takes no design lock), so a design may take it while it
+//            holds its own map or shard lock (lock order: map -> notify ->
+//            executor).
 //
 // Lifetime. Designs share a notify through std::shared_ptr: a waiter keeps
 // its own reference, so a waiter woken by close() after the map is gone
@@ -32,6 +43,7 @@
 #include <optional>
 
 #include "sync/std_backend.hpp"
+#include "task.hpp"
 
 namespace oncecheck {
 
@@ -51,6 +63,46 @@ class notify {
     std::uint64_t generation_ = 0;
   };
 
+  // A task's listener: enabled (linked) at construction, it sees any
+  // notify_waiters() or close() after that. Park the task until fired():
+  //     while (!l.fired()) co_await park{};
+  class async_listener {
+   public:
+    async_listener(notify& n, waker task) : notify_(&n), task_(task) {
+      typename Sync::unique_lock lock(n.mutex_);
+      if (n.state_.get().closed) {
+        fired_.mut() = wake::closed;
+        return;
+      }
+      async_listener* last = n.tail_.get();
+      prev_.mut() = last;
+      if (last) last->next_.mut() = this;
+      else n.head_.mut() = this;
+      n.tail_.mut() = this;
+      ++n.state_.mut().waiting;
+    }
+    async_listener(const async_listener&) = delete;
+    async_listener& operator=(const async_listener&) = delete;
+    ~async_listener() {
+      typename Sync::unique_lock lock(notify_->mutex_);
+      if (!fired_.get()) notify_->unlink(*this);  // cancelled while linked
+    }
+
+    // Why it was woken, or nothing yet.
+    std::optional<wake> fired() const {
+      typename Sync::unique_lock lock(notify_->mutex_);
+      return fired_.get();
+    }
+
+   private:
+    friend class notify;
+    notify* notify_;
+    const waker task_;
+    typename Sync::template cell<std::optional<wake>> fired_;  // guarded by notify_->mutex_
+    typename Sync::template cell<async_listener*> prev_{nullptr};  // guarded by notify_->mutex_
+    typename Sync::template cell<async_listener*> next_{nullptr};  // guarded by notify_->mutex_
+  };
+
   notify() = default;
   notify(const notify&) = delete;
   notify& operator=(const notify&) = delete;
@@ -65,6 +117,7 @@ class notify {
     typename Sync::unique_lock lock(mutex_);
     ++state_.mut().generation;
     changed_.notify_all();
+    fire_all(wake::notified);
   }
 
   // Wakes every listener with `closed`, and every later wait returns `closed` at once.
@@ -72,6 +125,7 @@ class notify {
     typename Sync::unique_lock lock(mutex_);
     state_.mut().closed = true;
     changed_.notify_all();
+    fire_all(wake::closed);
   }
 
   // Blocks until a notify_waiters() or close() after `l` was enabled.
@@ -107,7 +161,7 @@ class notify {
     }
   }
 
-  // Callers inside wait()/wait_until() now.
+  // Callers inside wait()/wait_until() now, and linked async listeners.
   std::size_t waiting() const {
     typename Sync::unique_lock lock(mutex_);
     return state_.get().waiting;
@@ -117,8 +171,30 @@ class notify {
   struct state {
     std::uint64_t generation = 0;  // bumped by every notify_waiters()
     bool closed = false;           // final
-    std::size_t waiting = 0;       // callers blocked in wait()/wait_until()
+    std::size_t waiting = 0;       // callers blocked in wait()/wait_until(), linked listeners
   };
+
+  // Called with mutex_ held.
+  void unlink(async_listener& l) {
+    async_listener* before = l.prev_.get();
+    async_listener* after = l.next_.get();
+    if (before) before->next_.mut() = after;
+    else head_.mut() = after;
+    if (after) after->prev_.mut() = before;
+    else tail_.mut() = before;
+    l.prev_.mut() = l.next_.mut() = nullptr;
+    --state_.mut().waiting;
+  }
+
+  // Called with mutex_ held. Unlinked before it is woken: once its task sees
+  // `fired`, nothing points at the node and its frame may end.
+  void fire_all(wake why) {
+    while (async_listener* l = head_.get()) {
+      unlink(*l);
+      l->fired_.mut() = why;
+      l->task_.wake();
+    }
+  }
 
   // Called with mutex_ held.
   std::optional<wake> settled(const listener& l) const {
@@ -131,6 +207,8 @@ class notify {
   mutable typename Sync::mutex mutex_;
   typename Sync::condition_variable changed_;  // waited on with mutex_
   typename Sync::template cell<state> state_;  // guarded by mutex_
+  typename Sync::template cell<async_listener*> head_{nullptr};  // linked listeners, oldest first; guarded by mutex_
+  typename Sync::template cell<async_listener*> tail_{nullptr};  // guarded by mutex_
 };
 
 }  // namespace oncecheck

@@ -55,6 +55,7 @@
 
 #include "notify.hpp"
 #include "once_map.hpp"
+#include "task.hpp"
 #include "sync/std_backend.hpp"
 
 namespace oncecheck {
@@ -76,7 +77,7 @@ class notify_map {
   static constexpr std::string_view design_name = "notify";
   static constexpr capabilities traits{
       .blocking_wait = true,
-      .async_wait = false,
+      .async_wait = true,
       .timeouts = true,
       .allocates_per_waiter = false,
       .on_close = "every waiter returns closed",
@@ -244,6 +245,40 @@ class notify_map {
     }
   }
 
+
+ public:
+  // The async twin of wait(): the same order (listener first, check second),
+  // the task parked on an async listener instead of a blocked thread. Under
+  // flaw::listener_after_check the listener is linked only after the check
+  // and the lock are gone, as in the blocking form.
+  task<outcome<V>> wait_async(K key) {
+    const waker me = co_await current_waker{};
+    std::optional<std::uint64_t> round;
+    std::shared_ptr<notify_type> wake;
+    {
+      typename Sync::unique_lock lock(map_lock_);
+      if (auto r = check(key, round, &wake)) co_return *r;
+    }
+    for (;;) {
+      typename notify_type::async_listener listener(*wake, me);
+      if constexpr (!std::is_same_v<Flaw, flaw::listener_after_check>) {
+        typename Sync::unique_lock lock(map_lock_);
+        if (auto r = check(key, round, nullptr)) co_return *r;
+      }
+      Sync::note("wait_async", key, "parks");
+      std::optional<typename notify_type::wake> why;
+      while (!(why = listener.fired())) co_await park{};
+      if (*why == notify_type::wake::closed) {
+        Sync::note("wait_async", key, "woken by close");
+        co_return wait_error::closed;
+      }
+      Sync::note("wait_async", key, "notified, re-reads the slot");
+      typename Sync::unique_lock lock(map_lock_);
+      if (auto r = check(key, round, nullptr)) co_return *r;
+    }
+  }
+
+ private:
   mutable typename Sync::mutex map_lock_;
   typename Sync::template cell<std::unordered_map<K, slot>> slots_;  // guarded by map_lock_
   typename Sync::template cell<bool> closed_{false};                 // guarded by map_lock_

@@ -36,6 +36,11 @@
 //       `closed` and never touch the map's memory afterwards (the destructor
 //       either waits for them to leave or leaves them only per-key state they
 //       own).
+//   task<outcome<V>> wait_async(K k)            (designs with traits.async_wait)
+//       as wait(), awaited by a coroutine task (impls/task.hpp) instead of
+//       blocking a thread: the task parks and its waker resumes it. A task
+//       destroyed while parked (cancelled) leaves nothing behind. The map
+//       must outlive the tasks it returned.
 //   static constexpr std::string_view design_name;
 //   static constexpr capabilities traits;   // what the design supports
 //
@@ -57,6 +62,8 @@
 #include <string_view>
 #include <utility>
 #include <variant>
+
+#include "task.hpp"
 
 namespace oncecheck {
 
@@ -144,6 +151,11 @@ template <class M>
 concept has_waiting = requires(const M& m, const typename M::key_type& k) {
   { m.waiting(k) } -> std::convertible_to<std::size_t>;
 };
+// Optional: designs whose traits say async_wait.
+template <class M>
+concept has_wait_async = requires(M& m, const typename M::key_type& k) {
+  { m.wait_async(k) } -> std::same_as<task<outcome<typename M::value_type>>>;
+};
 template <class M>
 concept has_identity = requires {
   { M::design_name } -> std::convertible_to<std::string_view>;
@@ -175,6 +187,10 @@ consteval bool require_once_map() {
     static_assert(contract::has_identity<M>,
                   "once-map: needs `static constexpr std::string_view design_name` and "
                   "`static constexpr capabilities traits`");
+    if constexpr (contract::has_identity<M>)
+      static_assert(!M::traits.async_wait || contract::has_wait_async<M>,
+                    "once-map: traits.async_wait says so, but there is no "
+                    "`task<outcome<value_type>> wait_async(key_type)`");
   }
   return once_map<M>;
 }

@@ -39,6 +39,11 @@
 // A waiter remembers `failures` when it first sees the slot; a change means
 // its round ended in failure even if a new round has started since.
 //
+// Tasks. wait_async() follows the same protocol with the task parked on an
+// async listener of the notify (tokio's `Notified`), linked under the guard;
+// the guard is dropped before the task parks, so the shard is never held
+// across the suspension (under the flaw it is: see below).
+//
 // Destruction. The destructor is close(): every blocked waiter is woken with
 // `closed` through the notify it holds its own reference to, and returns
 // without touching the map again.
@@ -74,6 +79,7 @@
 
 #include "notify.hpp"
 #include "once_map.hpp"
+#include "task.hpp"
 #include "sync/std_backend.hpp"
 
 namespace oncecheck {
@@ -107,7 +113,7 @@ class sharded_entry_map {
   static constexpr std::size_t shard_count = 8;
   static constexpr capabilities traits{
       .blocking_wait = true,
-      .async_wait = false,
+      .async_wait = true,
       .timeouts = true,
       .allocates_per_waiter = false,
       .on_close = "every waiter returns closed",
@@ -260,20 +266,28 @@ class sharded_entry_map {
     return std::nullopt;
   }
 
+  // With sh.lock held (read): the answer, or the notify of the round to
+  // listen on. `round` is set on the first look.
+  static std::optional<outcome<V>> look(const shard& sh, const K& key, std::optional<std::uint64_t>& round,
+                                        std::shared_ptr<notify_type>& wake) {
+    const auto& slots = sh.slots.get();
+    auto it = slots.find(key);
+    if (it == slots.end()) return outcome<V>(sh.closed.get() ? wait_error::closed : wait_error::not_registered);
+    const slot& s = it->second;
+    if (!round) round = s.failures;
+    if (auto r = settled(s, *round)) return r;
+    // Our own reference: close() may free the slot (and the map) while we sleep.
+    wake = s.wake;
+    return std::nullopt;
+  }
+
   outcome<V> wait_until(const K& key, std::optional<typename Sync::clock::time_point> deadline) {
     shard& sh = shard_for(key);
     std::optional<std::uint64_t> round;
     for (;;) {
       typename Sync::read_lock guard(sh.lock);
-      const auto& slots = sh.slots.get();
-      auto it = slots.find(key);
-      if (it == slots.end()) return sh.closed.get() ? wait_error::closed : wait_error::not_registered;
-      const slot& s = it->second;
-      if (!round) round = s.failures;
-      if (auto r = settled(s, *round)) return *r;
-
-      // Our own reference: close() may free the slot (and the map) while we sleep.
-      std::shared_ptr<notify_type> wake = s.wake;
+      std::shared_ptr<notify_type> wake;
+      if (auto r = look(sh, key, round, wake)) return *r;
       const typename notify_type::listener listener = wake->enable();  // under the guard: see the header
       if constexpr (std::is_same_v<Flaw, flaw::entry_held_across_wait>) {
         Sync::note("wait", key, "blocks holding the shard's read guard");
@@ -294,6 +308,39 @@ class sharded_entry_map {
     }
   }
 
+ public:
+  // The async twin of wait(): the same protocol, the task parked on an
+  // async listener of the round's notify instead of a thread on the
+  // notify's condition variable. Under flaw::entry_held_across_wait the
+  // task stays parked with the shard's read guard alive (uv's WaitMap hang:
+  // a reference into the map held across an .await): any task that needs
+  // the shard for writing then blocks its worker for good.
+  task<outcome<V>> wait_async(K key) {
+    const waker me = co_await current_waker{};
+    shard& sh = shard_for(key);
+    std::optional<std::uint64_t> round;
+    for (;;) {
+      typename Sync::read_lock guard(sh.lock);
+      std::shared_ptr<notify_type> wake;
+      if (auto r = look(sh, key, round, wake)) co_return *r;
+      typename notify_type::async_listener listener(*wake, me);  // under the guard: see the header
+      if constexpr (std::is_same_v<Flaw, flaw::entry_held_across_wait>) {
+        Sync::note("wait_async", key, "parks holding the shard's read guard");
+      } else {
+        guard.unlock();
+        Sync::note("wait_async", key, "parks (listener linked, guard dropped)");
+      }
+      std::optional<typename notify_type::wake> why;
+      while (!(why = listener.fired())) co_await park{};
+      if (*why == notify_type::wake::closed) {
+        Sync::note("wait_async", key, "woken by close");
+        co_return wait_error::closed;
+      }
+      Sync::note("wait_async", key, "notified, re-reads the slot");
+    }
+  }
+
+ private:
   std::array<shard, shard_count> shards_;
 };
 

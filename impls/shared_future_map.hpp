@@ -27,6 +27,9 @@
 //   map_lock_       guards entries_ and closed_. Never held while waiting or
 //                   computing.
 //   future::lock    guards future::data; future::settled is waited on with it.
+//                   Parked tasks (wait_async) listen on future::tasks, a
+//                   notify that is notified under future::lock (order:
+//                   future::lock -> the notify's own mutex).
 //   Lock order: map_lock_ before a future's lock, never the reverse. Only
 //   register_key and done nest them (to replace a failed future atomically
 //   with the decision that the caller leads); a waiter holds only its
@@ -86,7 +89,9 @@
 #include <utility>
 #include <vector>
 
+#include "notify.hpp"
 #include "once_map.hpp"
+#include "task.hpp"
 #include "sync/std_backend.hpp"
 
 namespace oncecheck {
@@ -109,7 +114,7 @@ class shared_future_map {
   static constexpr std::string_view design_name = "shared_future";
   static constexpr capabilities traits{
       .blocking_wait = true,
-      .async_wait = false,
+      .async_wait = true,
       .timeouts = true,
       .allocates_per_waiter = false,
       .on_close = "every waiter returns closed",
@@ -146,6 +151,7 @@ class shared_future_map {
     s.value.emplace(std::move(value));
     Sync::note("done", key, "-> ready, notify_all");
     f->settled.notify_all();
+    f->tasks.notify_waiters();
     if constexpr (std::is_same_v<Flaw, flaw::remove_newer_entry>) {
       // The seed's creator awaits its own future too, and removes after it.
       lock.unlock();
@@ -164,6 +170,7 @@ class shared_future_map {
       s.error = error;
       Sync::note("fail", key, "-> failed, notify_all");
       f->settled.notify_all();
+      f->tasks.notify_waiters();
     }
     // A second critical section: a new leader may have replaced the failed
     // future in between, and its round must survive this cleanup.
@@ -205,14 +212,46 @@ class shared_future_map {
       s.state = phase::closed;
       Sync::note("close", k, "-> closed, notify_all");
       f->settled.notify_all();
+      f->tasks.notify_waiters();
     }
   }
 
   std::size_t waiting(const K& key) const {
     std::shared_ptr<future> f = find(key);
     if (!f) return 0;
-    typename Sync::unique_lock lock(f->lock);
-    return f->data.get().waiters;
+    std::size_t threads;
+    {
+      typename Sync::unique_lock lock(f->lock);
+      threads = f->data.get().waiters;
+    }
+    return threads + f->tasks.waiting();
+  }
+
+  // The async twin of wait(): the task listens on its future's `tasks`
+  // notify first and checks the future second, so a resolution in between
+  // is seen by the check and one after it wakes the listener.
+  task<outcome<V>> wait_async(K key) {
+    const waker me = co_await current_waker{};
+    std::shared_ptr<future> f = find(key);
+    if (!f) {
+      typename Sync::unique_lock lock(map_lock_);
+      co_return closed_.get() ? wait_error::closed : wait_error::not_registered;
+    }
+    std::optional<outcome<V>> result;
+    while (!result) {
+      typename notify<Sync>::async_listener listener(f->tasks, me);
+      {
+        typename Sync::unique_lock lock(f->lock);
+        result = settled(f->data.get());
+      }
+      if (result) break;
+      Sync::note("wait_async", key, "parks on the future");
+      while (!listener.fired()) co_await park{};
+    }
+    Sync::note("wait_async", key, "returns");
+    if constexpr (std::is_same_v<Flaw, flaw::remove_newer_entry>)
+      if (result->has_value() || result->error() != wait_error::closed) remove_whatever_is_there(key);
+    co_return *result;
   }
 
  private:
@@ -230,6 +269,7 @@ class shared_future_map {
     mutable typename Sync::mutex lock;
     typename Sync::condition_variable settled;  // waited on with `lock`; notify_all on leaving pending
     typename Sync::template cell<slot> data;    // guarded by `lock`
+    notify<Sync> tasks;                         // parked tasks; notified on leaving pending, under `lock`
   };
 
   // With map_lock_ held: makes a fresh pending future the key's entry unless

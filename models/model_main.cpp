@@ -236,7 +236,9 @@ int run_check_all(const check_all_options& o, const std::string& self_display) {
     {
       const budget& b = s == "random" ? o.random_budget : detection_only(s) ? o.detection_budget : o.search_budget;
       child_job j;
-      const std::string stem = (tmpdir / (c.design + "." + c.flaw + "." + c.scenario + "." + s)).string();
+      std::string file = c.design + "." + c.flaw + "." + c.scenario + "." + s;
+      std::replace(file.begin(), file.end(), '/', '_');  // hold_entry_across_await/1w
+      const std::string stem = (tmpdir / file).string();
       j.argv = {exe, "--design", c.design, "--flaw", c.flaw, "--scenario", c.scenario, "--scheduler", s,
                 "--iterations", std::to_string(b.iterations), "--time-limit", std::to_string(b.time_limit_s),
                 "--context-bound", std::to_string(b.context_bound), "--json", stem + ".json", "--quiet",
@@ -347,6 +349,8 @@ int main(int argc, char** argv) {
   std::string budget_name = "default";
 
   app.add_flag("--list", list, "list designs, flaws and scenarios");
+  std::optional<std::string> catalogue_json;
+  app.add_option("--catalogue-json", catalogue_json, "write designs.json (capabilities, flaws, scenarios) here");
   app.add_option("--design", cell.design, "design to check");
   app.add_option("--flaw", cell.flaw, "flaw of the design, or none");
   app.add_option("--scenario", cell.scenario, "scenario to run");
@@ -383,6 +387,10 @@ int main(int argc, char** argv) {
     if (list) {
       print_catalogue();
       return 0;
+    }
+    if (catalogue_json) {
+      write_catalogue(*catalogue_json);
+      if (!check_all) return 0;
     }
     for (const auto& s : all.detection_schedulers)
       if (!parse_scheduler(s)) return usage_error("unknown scheduler '" + s + "' (known: random, bound, full)");

@@ -17,6 +17,7 @@
 #include <cstdio>
 #include <deque>
 #include <optional>
+#include <source_location>
 #include <string_view>
 
 #include "../impls/once_map.hpp"
@@ -46,13 +47,43 @@ class per_thread {
   std::deque<typename Sync::template cell<std::optional<T>>> slots_;
 };
 
+// A printf format and where it was written: the check's own line, which a
+// failure names (a default argument is evaluated at the call, and the
+// implicit conversion from the string literal happens there).
+struct check_format {
+  check_format(const char* text, std::source_location where = std::source_location::current())
+      : text(text), where(where) {}
+  const char* text;
+  std::source_location where;
+};
+
 // Fails the run with `kind` (a verdict name) when `ok` is false.
 template <class Sync, class... Args>
-void expect(bool ok, std::string_view kind, const char* format, Args... args) {
+void expect(bool ok, std::string_view kind, check_format format, Args... args) {
   if (ok) return;
   char message[320];
-  std::snprintf(message, sizeof message, format, args...);
-  Sync::fail(kind, message);
+  std::snprintf(message, sizeof message, format.text, args...);
+  Sync::fail(kind, message, format.where);
+}
+
+template <class V>
+const char* describe(const std::optional<outcome<V>>& r, char* buf, std::size_t n);
+
+// The round's setup made a leader of `key` (its state registered it).
+template <class Sync>
+void expect_leader(bool registered, key_t key, std::source_location where = std::source_location::current()) {
+  expect<Sync>(registered, "assert", check_format("register_key(%llu) on a fresh map did not make a leader", where),
+               static_cast<unsigned long long>(key));
+}
+
+// `who` got the value of `key`.
+template <class Sync>
+void expect_value_of(key_t key, const std::optional<outcome<value_t>>& r, const char* who,
+                     std::source_location where = std::source_location::current()) {
+  char got[96];
+  expect<Sync>(r && r->has_value() && r->value() == value_of(key), "wrong_value",
+               check_format("%s got %s, expected value %llu", where), who, describe(r, got, sizeof got),
+               static_cast<unsigned long long>(value_of(key)));
 }
 
 template <class V>

@@ -147,6 +147,7 @@ inline relacy_failure_record& relacy_failure() noexcept {
 
 struct relacy_backend {
   static constexpr std::string_view name = "relacy";
+  static constexpr bool real_time = false;
   using loc = std::source_location;
 
   template <class T>

@@ -12,6 +12,8 @@
 //   condition_variable   wait(unique_lock&), wait_until(unique_lock&, deadline)
 //                        -> wait_status, notify_one(), notify_all()
 //   clock                the clock deadlines are measured with
+//   real_time            whether clock readings measure anything (false in
+//                        a model, where every schedule is explored anyway)
 //   cell<T>              shared plain data; get() reads, mut() writes
 //   yield()              give up the processor (a scheduling point)
 //   busy_for(d)          work that takes d on real threads, nothing in a model
@@ -40,6 +42,8 @@ namespace oncecheck::sync {
 
 struct std_backend {
   static constexpr std::string_view name = "std";
+  // Clock readings mean something (a model's time does not).
+  static constexpr bool real_time = true;
 
   template <class T>
   using atomic = std::atomic<T>;

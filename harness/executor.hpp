@@ -1,0 +1,374 @@
+// executor: a small multi-worker executor for task<void>, written on the
+// sync backend, so the same code runs the async scenarios under Relacy (its
+// workers are Relacy threads, and a lock a parked task still holds is seen
+// by the checker) and on real threads.
+//
+// What it models. A thread-per-core runtime without work stealing: every
+// task has a home worker (the one it was spawned on) and always runs there;
+// waking a task puts it at the back of its home worker's queue. That is what
+// makes the seed's observation reproducible: a task woken by `done()` on the
+// notifier's own worker waits until the notifier task yields or finishes
+// ("notifying is surprisingly sync ... until the next yielding of the task
+// that called done", seed 000), while a task at home on another worker runs
+// as soon as that worker is woken.
+//
+// The workers are threads the caller provides: `run_worker(i)` runs worker i
+// on the calling thread until the executor is idle and closed
+// (close_when_idle) — under Relacy the model's threads, in a stress round the
+// round's threads, elsewhere `worker_threads` below.
+//
+// Locking protocol. One mutex, `lock_`, guards every slot (a task's state),
+// every run queue, `live_` and `closing_`. It is never held while a task
+// runs or is destroyed: task code takes design locks, and a design's
+// completer calls waker::wake() (which takes `lock_`) with its own lock
+// held, so the lock order is design -> executor, never the reverse.
+//
+// State of a slot (under lock_):
+//   free    --spawn-->   queued
+//   queued  --pop-->     running          (by its home worker)
+//   running --suspends-> idle             (nobody woke it meanwhile)
+//   running --suspends-> queued           (woken while running: `notified`,
+//                                          or cancel() asked meanwhile)
+//   idle    --wake-->    queued
+//   idle    --cancel-->  queued           (the worker destroys, not resumes)
+//   running --ends-->    free             (generation += 1: old wakers and
+//                                          handles no longer match)
+// A task is never resumed on two workers at once and never destroyed while
+// another worker runs it: only its home worker pops it.
+//
+// Ending: close_when_idle() lets the workers return once no task is left;
+// shutdown() lets them return as soon as their queues are empty. Tasks still
+// parked then are destroyed by the destructor (counted as cancelled).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <deque>
+#include <exception>
+#include <optional>
+#include <string>
+#include <system_error>
+#include <thread>
+#include <utility>
+#include <vector>
+
+#include "../impls/task.hpp"
+
+namespace oncecheck {
+
+// A spawned task, as its spawner sees it: cancel it, ask whether it ended.
+struct task_handle {
+  std::uint32_t slot = 0;
+  std::uint32_t generation = 0;
+};
+
+template <class Sync>
+class executor {
+ public:
+  explicit executor(int workers) {
+    for (int i = 0; i < workers; ++i) workers_.emplace_back();
+  }
+  executor(const executor&) = delete;
+  executor& operator=(const executor&) = delete;
+
+  // Tasks still parked (their worker threads are gone) are destroyed, as a
+  // runtime that shuts down drops its tasks: no task is lost, none leaks.
+  ~executor() {
+    for (slot& s : slots_.mut())
+      if (s.state != phase::free && s.frame) {
+        s.frame.destroy();
+        ++cancelled_.mut();
+      }
+  }
+
+  int workers() const noexcept { return int(workers_.size()); }
+
+  // Schedules `t` on worker `home` (at the back of its queue).
+  task_handle spawn(task<void> t, int home) {
+    auto h = t.release();
+    typename Sync::unique_lock lock(lock_);
+    auto& slots = slots_.mut();
+    std::uint32_t index;
+    if (auto& free = free_.mut(); !free.empty()) {
+      index = free.back();
+      free.pop_back();
+    } else {
+      index = std::uint32_t(slots.size());
+      slots.emplace_back();
+    }
+    slot& s = slots[index];
+    s.frame = h;
+    s.home = home < 0 ? 0 : home % workers();
+    s.state = phase::queued;
+    s.notified = false;
+    s.cancel_requested = false;
+    h.promise().wake = waker(&executor::wake_thunk, this, tag_of(index, s.generation));
+    h.promise().become_root(h);
+    ++live_.mut();
+    enqueue(index, s);
+    return task_handle{index, s.generation};
+  }
+
+  // Asks for the task to be destroyed instead of resumed (tokio's abort):
+  // a parked task is destroyed by its worker soon; a running one right
+  // after its next suspension. Its frame's locals are destroyed then.
+  void cancel(task_handle t) {
+    typename Sync::unique_lock lock(lock_);
+    slot* s = find(t);
+    if (!s) return;
+    s->cancel_requested = true;
+    if (s->state == phase::idle) {
+      s->state = phase::queued;
+      enqueue(t.slot, *s);
+    }
+  }
+
+  bool finished(task_handle t) const {
+    typename Sync::unique_lock lock(lock_);
+    return find(t) == nullptr;
+  }
+
+  // The task is parked: suspended, not queued, not running.
+  bool parked(task_handle t) const {
+    typename Sync::unique_lock lock(lock_);
+    const slot* s = find(t);
+    return s && s->state == phase::idle;
+  }
+
+  // No more tasks from outside: every worker returns once no task is left.
+  void close_when_idle() {
+    typename Sync::unique_lock lock(lock_);
+    closing_.mut() = true;
+    if (live_.get() == 0) wake_all_workers();
+  }
+
+  // Every worker returns as soon as its queue is empty, parked tasks or
+  // not; the destructor then destroys what is left.
+  void shutdown() {
+    typename Sync::unique_lock lock(lock_);
+    stopping_.mut() = true;
+    wake_all_workers();
+  }
+
+  // Worker `index`'s loop, on the calling thread.
+  void run_worker(int index) {
+    worker& w = workers_[std::size_t(index)];
+    typename Sync::unique_lock lock(lock_);
+    for (;;) {
+      while (w.queue.get().empty() && !(closing_.get() && live_.get() == 0) && !stopping_.get()) w.work.wait(lock);
+      if (w.queue.get().empty()) return;
+      const std::uint32_t index_of_task = w.queue.get().front();
+      w.queue.mut().pop_front();
+      slot& s = slots_.mut()[index_of_task];
+      s.state = phase::running;
+      const bool cancelling = s.cancel_requested;
+      const std::coroutine_handle<task_detail::promise<void>> frame = s.frame;
+      lock.unlock();
+
+      // The task runs, or is destroyed, with no executor lock held.
+      bool ended = cancelling;
+      std::exception_ptr error;
+      if (cancelling) {
+        frame.destroy();
+      } else {
+        frame.promise().innermost.resume();  // where the chain parked, not the root
+        if (frame.done()) {
+          ended = true;
+          error = frame.promise().error;
+          frame.destroy();
+        }
+      }
+      if (error) report(error);
+
+      lock.lock();
+      slot& after = slots_.mut()[index_of_task];  // the table may have grown meanwhile
+      if (ended) {
+        after.state = phase::free;
+        after.frame = {};
+        ++after.generation;
+        free_.mut().push_back(index_of_task);
+        ++(cancelling ? cancelled_ : completed_).mut();
+        if (--live_.mut() == 0 && closing_.get()) wake_all_workers();
+        ended_.notify_all();
+      } else if (after.notified || after.cancel_requested) {
+        after.notified = false;
+        after.state = phase::queued;
+        enqueue(index_of_task, after);
+      } else {
+        after.state = phase::idle;
+      }
+    }
+  }
+
+  // Runs `t` on worker `home` and blocks the calling thread (which must not
+  // be one of this executor's workers) until it ends; its exception, if it
+  // threw, is rethrown here.
+  template <class T>
+  T block_on(task<T> t, int home = 0) {
+    std::optional<T> value;
+    std::exception_ptr error;
+    const task_handle h = spawn(keep_result(std::move(t), value, error), home);
+    {
+      typename Sync::unique_lock lock(lock_);
+      while (find(h)) ended_.wait(lock);
+    }
+    if (error) std::rethrow_exception(error);
+    return std::move(*value);
+  }
+  void block_on(task<void> t, int home = 0) {
+    std::exception_ptr error;
+    const task_handle h = spawn(keep_error(std::move(t), error), home);
+    {
+      typename Sync::unique_lock lock(lock_);
+      while (find(h)) ended_.wait(lock);
+    }
+    if (error) std::rethrow_exception(error);
+  }
+
+  // Tasks that ran to their end, and tasks destroyed before it (cancelled,
+  // or still parked when the executor was destroyed).
+  std::uint64_t completed() const {
+    typename Sync::unique_lock lock(lock_);
+    return completed_.get();
+  }
+  std::uint64_t cancelled() const {
+    typename Sync::unique_lock lock(lock_);
+    return cancelled_.get();
+  }
+
+ private:
+  enum class phase : std::uint8_t { free, queued, running, idle };
+
+  struct slot {
+    std::coroutine_handle<task_detail::promise<void>> frame;
+    phase state = phase::free;
+    bool notified = false;          // woken while running: run it again
+    bool cancel_requested = false;  // destroy it instead of resuming it
+    int home = 0;
+    std::uint32_t generation = 0;  // bumped when the slot is freed
+  };
+
+  struct worker {
+    typename Sync::template cell<std::deque<std::uint32_t>> queue;  // guarded by lock_
+    typename Sync::condition_variable work;                         // waited on with lock_
+  };
+
+  static std::uint64_t tag_of(std::uint32_t index, std::uint32_t generation) noexcept {
+    return std::uint64_t(index) << 32 | generation;
+  }
+
+  static void wake_thunk(void* self, std::uint64_t tag) noexcept {
+    static_cast<executor*>(self)->wake(task_handle{std::uint32_t(tag >> 32), std::uint32_t(tag)});
+  }
+
+  void wake(task_handle t) noexcept {
+    typename Sync::unique_lock lock(lock_);
+    slot* s = find(t);
+    if (!s) return;  // it ended: a late wake is harmless
+    if (s->state == phase::idle) {
+      s->state = phase::queued;
+      enqueue(t.slot, *s);
+    } else if (s->state == phase::running) {
+      s->notified = true;
+    }
+  }
+
+  // With lock_ held.
+  slot* find(task_handle t) {
+    auto& slots = slots_.mut();
+    if (t.slot >= slots.size()) return nullptr;
+    slot& s = slots[t.slot];
+    return s.state != phase::free && s.generation == t.generation ? &s : nullptr;
+  }
+  const slot* find(task_handle t) const {
+    const auto& slots = slots_.get();
+    if (t.slot >= slots.size()) return nullptr;
+    const slot& s = slots[t.slot];
+    return s.state != phase::free && s.generation == t.generation ? &s : nullptr;
+  }
+
+  void enqueue(std::uint32_t index, const slot& s) {
+    worker& w = workers_[std::size_t(s.home)];
+    w.queue.mut().push_back(index);
+    w.work.notify_one();
+  }
+
+  void wake_all_workers() {
+    for (worker& w : workers_) w.work.notify_all();
+  }
+
+  // An exception no awaiter caught ends the run with a verdict, as a panic
+  // in a spawned task would: a mutex that reports EDEADLK caught a task
+  // locking what its own worker holds.
+  static void report(std::exception_ptr error) {
+    try {
+      std::rethrow_exception(error);
+    } catch (const std::system_error& e) {
+      const bool self_deadlock = e.code() == std::errc::resource_deadlock_would_occur;
+      Sync::fail(self_deadlock ? "deadlock" : "assert",
+                 std::string(self_deadlock ? "self-deadlock in a task: " : "exception in a task: ") + e.what());
+    } catch (const std::exception& e) {
+      Sync::fail("assert", std::string("exception in a task: ") + e.what());
+    }
+  }
+
+  template <class T>
+  static task<void> keep_result(task<T> t, std::optional<T>& value, std::exception_ptr& error) {
+    try {
+      value.emplace(co_await std::move(t));
+    } catch (...) {
+      error = std::current_exception();
+    }
+  }
+  static task<void> keep_error(task<void> t, std::exception_ptr& error) {
+    try {
+      co_await std::move(t);
+    } catch (...) {
+      error = std::current_exception();
+    }
+  }
+
+  mutable typename Sync::mutex lock_;
+  typename Sync::condition_variable ended_;                      // a task ended; waited on with lock_
+  std::deque<worker> workers_;                                   // fixed after construction
+  typename Sync::template cell<std::deque<slot>> slots_;         // guarded by lock_
+  typename Sync::template cell<std::vector<std::uint32_t>> free_;  // guarded by lock_
+  typename Sync::template cell<std::size_t> live_{0};            // spawned, not ended; guarded by lock_
+  typename Sync::template cell<bool> closing_{false};            // guarded by lock_
+  typename Sync::template cell<bool> stopping_{false};           // guarded by lock_
+  typename Sync::template cell<std::uint64_t> completed_{0};     // guarded by lock_
+  typename Sync::template cell<std::uint64_t> cancelled_{0};     // guarded by lock_
+};
+
+// Gives the rest of the worker's queue a turn: the task goes to the back of
+// its worker's queue (tokio's yield_now).
+struct yield_now {
+  bool await_ready() const noexcept { return false; }
+  template <wakeable_promise P>
+  void await_suspend(std::coroutine_handle<P> h) const noexcept {
+    h.promise().get_waker().wake();  // running: delivered as a re-queue at suspension
+  }
+  void await_resume() const noexcept {}
+};
+
+// Real threads for an executor's workers (tests, benchmarks, programs):
+// started at construction, joined at destruction after close_when_idle().
+template <class Sync>
+class worker_threads {
+ public:
+  explicit worker_threads(executor<Sync>& ex) : ex_(ex) {
+    for (int i = 0; i < ex.workers(); ++i) threads_.emplace_back([this, i] { ex_.run_worker(i); });
+  }
+  worker_threads(const worker_threads&) = delete;
+  worker_threads& operator=(const worker_threads&) = delete;
+  ~worker_threads() {
+    ex_.close_when_idle();
+    for (auto& t : threads_) t.join();
+  }
+
+ private:
+  executor<Sync>& ex_;
+  std::vector<std::thread> threads_;
+};
+
+}  // namespace oncecheck
