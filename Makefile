@@ -20,6 +20,14 @@ BUDGET ?= default
 # impls/register_design.hpp); built apart, under build/impl.
 IMPL ?=
 IMPL_BUILD := build/impl
+# make bench: the benchmark binary; BENCH_FILTER=regex runs only the
+# benchmarks whose names match (Google Benchmark's --benchmark_filter).
+# BENCH_MIN_TIME: seconds of measured time per benchmark (at least one whole
+# run of its protocol); 1 makes the whole of make bench about 5 minutes on 2
+# cores.
+BENCH_BIN := $(RELEASE)/oncecheck-bench
+BENCH_FILTER ?=
+BENCH_MIN_TIME ?= 1
 
 .PHONY: help deps build build-tsan build-asan impl-build test check-models stress bench report clean
 
@@ -82,8 +90,18 @@ stress: build build-tsan ## every cell on real threads, plain and TSan -> build/
 	test $$plain = 0 && test $$tsan = 0
 endif
 
-bench: ## benchmarks (not written yet: issue #6)
-	@echo "make bench: the benchmark suites do not exist yet (issue #6)" >&2; exit 1
+# bench.json is written under a temporary name and renamed: an interrupted
+# run leaves the previous bench.json (or none), never half of one.
+bench: deps ## every correct design x workload, with the floors -> build/results/bench.json (BENCH_FILTER=regex: a subset)
+	@cmake --preset release >/dev/null
+	@cmake --build --preset release --target oncecheck-bench -- --no-print-directory
+	@mkdir -p $(RESULTS)
+	@$(BENCH_BIN) --benchmark_out=$(RESULTS)/bench.json.partial --benchmark_out_format=json \
+	    --benchmark_min_time=$(BENCH_MIN_TIME) \
+	    $(if $(BENCH_FILTER),--benchmark_filter='$(BENCH_FILTER)') \
+	  && mv $(RESULTS)/bench.json.partial $(RESULTS)/bench.json \
+	  && echo "bench: results in $(RESULTS)/bench.json" \
+	  || { rm -f $(RESULTS)/bench.json.partial; exit 1; }
 
 report: ## comparison report (not written yet: issue #7)
 	@echo "make report: the report generator does not exist yet (issue #7)" >&2; exit 1
