@@ -92,7 +92,7 @@ def read_json(path):
     except UnicodeDecodeError as e:
         raise InputError(path, f"not UTF-8 text ({e.reason})") from None
     except json.JSONDecodeError as e:
-        raise InputError(path, f"not valid JSON: {e.msg} at line {e.lineno} column {e.colno}") from None
+        raise InputError(path, f"not valid JSON ({e.msg}, line {e.lineno} column {e.colno})") from None
     except OSError as e:
         raise InputError(path, f"cannot read: {e.strerror}") from None
 
