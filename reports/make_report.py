@@ -57,9 +57,12 @@ def build_report(args):
                  matrix.counterexamples_section(results)]
 
     unexpected = [c for c in list(results.models) + list(results.stress or []) if not V.matches(c)]
-    alarms = ([f"{len(unexpected)} " + ("runs differ" if len(unexpected) > 1 else "run differs") + " from the expected matrix"]
-              if unexpected else []) + \
-             ([f"{regressions} regression{'s' if regressions > 1 else ''} against the baseline"] if regressions else [])
+    alarms = []
+    if unexpected:
+        alarms.append(f"{len(unexpected)} " + ("runs differ" if len(unexpected) > 1 else "run differs")
+                      + " from the expected matrix")
+    if regressions:
+        alarms.append(f"{regressions} regression{'s' if regressions > 1 else ''} against the baseline")
     banner = Note("; ".join(alarms) + ": see below.", "bad") if alarms else None
     subtitle = ("Which once-map design to use, and what goes wrong with the others: "
                 f"{len(results.models)} model runs, {len(results.stress or [])} stress runs"
