@@ -8,7 +8,7 @@ TSAN    := build/tsan
 RESULTS := build/results
 # Debian packages only (DEVELOPERS.md); nothing is downloaded at build time.
 PACKAGES := cmake g++ make relacy-dev libcli11-dev libbenchmark-dev libgtest-dev \
-            nlohmann-json3-dev python3-matplotlib
+            nlohmann-json3-dev python3-matplotlib chromium
 # make stress: rounds per cell, threads per round, seconds without progress
 # before a round is a hang.
 STRESS_ROUNDS  ?= 2000
@@ -16,6 +16,12 @@ STRESS_THREADS ?= 8
 STRESS_TIMEOUT ?= 5
 # make check-models: quick or default iteration budgets.
 BUDGET ?= default
+# make report BASELINE=path/to/old/results: deltas against an earlier run.
+BASELINE ?=
+# The report is Python run by Debian's interpreter, the one that sees
+# python3-matplotlib (a python3 earlier on PATH may not).
+PYTHON := /usr/bin/python3
+
 # make check-models IMPL=path/to/my_map.hpp: check your own design (see
 # impls/register_design.hpp); built apart, under build/impl.
 IMPL ?=
@@ -103,8 +109,21 @@ bench: deps ## every correct design x workload, with the floors -> build/results
 	  && echo "bench: results in $(RESULTS)/bench.json" \
 	  || { rm -f $(RESULTS)/bench.json.partial; exit 1; }
 
-report: ## comparison report (not written yet: issue #7)
-	@echo "make report: the report generator does not exist yet (issue #7)" >&2; exit 1
+# Runs whichever producer has not written its file yet, then the report. A
+# producer that fails (a cell that differs from the expected matrix) still
+# leaves its results, and those are what the report is for: it goes on, and
+# make_report stops with one line if a file it needs is still missing.
+report: deps ## comparison report -> build/report/index.html, report.md (BASELINE=old/results: deltas)
+	@test -f $(RESULTS)/models.json || $(MAKE) --no-print-directory check-models || \
+	    echo "report: make check-models failed; reporting what it wrote" >&2
+	@test -f $(RESULTS)/designs.json || ! test -x $(RELEASE)/oncecheck-model || \
+	    $(RELEASE)/oncecheck-model --catalogue-json $(RESULTS)/designs.json || \
+	    echo "report: no designs.json; the capability table will say so" >&2
+	@test -f $(RESULTS)/stress.json || $(MAKE) --no-print-directory stress || \
+	    echo "report: make stress failed; reporting what it wrote" >&2
+	@test -f $(RESULTS)/bench.json || $(MAKE) --no-print-directory bench || \
+	    echo "report: make bench failed; the benchmark section will say so" >&2
+	@$(PYTHON) reports/make_report.py --results $(RESULTS) --out build/report $(if $(BASELINE),--baseline $(BASELINE))
 
 clean: ## remove build/
 	rm -rf build

@@ -1,0 +1,1 @@
+"""oncecheck's comparison report: reads build/results, writes build/report."""

@@ -1,0 +1,110 @@
+"""matplotlib charts as SVG strings (Agg backend, no display needed).
+
+Text stays text (svg.fonttype none) so the page is small and searchable, and
+each chart salts its element ids with its name so many SVGs inlined in one
+page never share an id. No date in the SVG: the same inputs give the same
+bytes.
+"""
+
+import io
+import re
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402  (after choosing the backend)
+
+from .doc import Chart  # noqa: E402
+
+plt.rcParams.update({
+    "svg.fonttype": "none",
+    "font.size": 9,
+    "axes.grid": True,
+    "grid.alpha": 0.3,
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "legend.fontsize": 8,
+    "legend.frameon": False,
+})
+
+
+def figure(name, width=6.4, height=3.4, ncols=1):
+    """A new figure whose SVG ids are unique to `name`."""
+    plt.rcParams["svg.hashsalt"] = name
+    fig, axes = plt.subplots(1, ncols, figsize=(width, height), squeeze=False)
+    return fig, list(axes[0])
+
+
+def finish(fig, name, title):
+    buf = io.StringIO()
+    fig.savefig(buf, format="svg", bbox_inches="tight", metadata={"Date": None})
+    plt.close(fig)
+    svg = buf.getvalue()
+    svg = svg[svg.index("<svg"):]  # drop the XML prologue and DOCTYPE for inlining
+    svg = re.sub(r"<metadata>.*?</metadata>", "", svg, flags=re.S)
+    return Chart(name=name, title=title, svg=svg)
+
+
+def line_chart(name, title, series, xlabel, ylabel, references=(), log_y=False):
+    """series: [(label, [(x, y)...])]; references: [(label, [(x, y)...])]
+    drawn dashed grey (the floors). x is a power of two (threads, waiters)."""
+    fig, (ax,) = figure(name)
+    for label, points in references:
+        xs, ys = zip(*sorted(points))
+        ax.plot(xs, ys, linestyle="--", color="grey", linewidth=1)
+        ax.annotate(label, (xs[-1], ys[-1]), fontsize=7, color="grey",
+                    xytext=(3, 0), textcoords="offset points", va="center")
+    for label, points in series:
+        xs, ys = zip(*sorted(points))
+        ax.plot(xs, ys, marker="o", markersize=3, label=label)
+    ax.set_xscale("log", base=2)
+    xs = sorted({x for _, pts in list(series) + list(references) for x, _ in pts})
+    ax.set_xticks(xs, [str(x) for x in xs])
+    ax.minorticks_off()
+    if log_y:
+        ax.set_yscale("log")
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    ax.set_title(title, loc="left", fontsize=9)
+    ax.legend(loc="center left", bbox_to_anchor=(1.0, 0.5))
+    return finish(fig, name, title)
+
+
+def dot_chart(name, title, rows, groups, xlabel):
+    """rows: labels down the y axis; groups: [(label, {row: x})] one marker
+    style each, log x (times that span microseconds to minutes)."""
+    fig, (ax,) = figure(name, height=0.6 + 0.22 * len(rows))
+    markers = "osD^v<>"
+    for i, (label, values) in enumerate(groups):
+        ys = [rows.index(r) for r in values]
+        ax.scatter(list(values.values()), ys, label=label, marker=markers[i % len(markers)], s=18, alpha=0.8)
+    ax.set_yticks(range(len(rows)), rows)
+    ax.invert_yaxis()
+    ax.set_xscale("log")
+    ax.set_xlabel(xlabel)
+    ax.set_title(title, loc="left", fontsize=9)
+    ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0))
+    return finish(fig, name, title)
+
+
+def latency_chart(name, title, panels, bar_labels):
+    """panels: [(panel title, [(x label, [(p50, p99) or None per bar label])])].
+    Bars are p50, the whisker above each reaches p99; log y."""
+    fig, axes = figure(name, width=3.3 * len(panels), height=3.2, ncols=len(panels))
+    width = 0.8 / max(1, len(bar_labels))
+    for ax, (panel, groups) in zip(axes, panels):
+        for b, bar in enumerate(bar_labels):
+            xs, p50, up = [], [], []
+            for g, (_, figures) in enumerate(groups):
+                if figures[b] is not None:
+                    xs.append(g + (b - (len(bar_labels) - 1) / 2) * width)
+                    p50.append(max(figures[b][0], 1e-3))
+                    up.append(max(figures[b][1] - figures[b][0], 0))
+            ax.bar(xs, p50, width, yerr=[[0] * len(up), up], capsize=2, label=bar, error_kw={"linewidth": 0.8})
+        ax.set_xticks(range(len(groups)), [g for g, _ in groups], rotation=30, ha="right")
+        ax.set_yscale("log")
+        ax.set_title(panel, fontsize=9)
+    axes[0].set_ylabel("µs (bar p50, whisker p99)")
+    axes[-1].legend(loc="upper left", bbox_to_anchor=(1.0, 1.0))
+    fig.suptitle(title, x=0.01, y=1.02, ha="left", fontsize=9)
+    return finish(fig, name, title)

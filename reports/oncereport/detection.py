@@ -1,0 +1,90 @@
+"""Time to detection: how long each scheduler takes to find each flaw.
+
+Rows are the flaw x scenario pairs where the expected matrix says the flaw
+must show and the correct design passes (a scenario every design fails the
+same way, recursive_keys' cycle, says nothing about a flaw): the rule of
+oncecheck-model's own table. Columns are the model schedulers and the stress
+builds; a figure is the iteration (or round) of the first failure and the
+milliseconds the run took to get there, or "not found in N".
+"""
+
+from . import charts
+from . import verdicts as V
+from .doc import Cell, Note, Section, Table
+
+
+def detection_rows(results):
+    """[(design, flaw, scenario)] and {(design, flaw, scenario, scheduler): cell}."""
+    cells = list(results.models) + list(results.stress or [])
+    correct_fails = {(c["design"], c["scenario"]) for c in cells
+                     if c["flaw"] == "none" and V.expects_failure(c)}
+    rows = V.ordered_unique((c["design"], c["flaw"], c["scenario"]) for c in results.models
+                            if c["flaw"] != "none" and V.expects_failure(c)
+                            and (c["design"], c["scenario"]) not in correct_fails)
+    by_key = {(c["design"], c["flaw"], c["scenario"], c["scheduler"]): c for c in cells}
+    schedulers = sorted({c["scheduler"] for c in cells}, key=V.scheduler_rank)
+    return rows, by_key, schedulers
+
+
+def found(c):
+    return c is not None and c["verdict"] not in ("pass", "unsupported") and c["first_failure_iteration"] is not None
+
+
+def figure(c):
+    if c is None:
+        return Cell("–", "absent", "not run")
+    if c["verdict"] == "unsupported":
+        return Cell("unsupported", V.css("unsupported"), c.get("reason", ""))
+    unit = "it" if c["mode"] == "model" else "round"
+    if found(c):
+        return Cell(f"{unit} {c['first_failure_iteration']:,} · {c['elapsed_ms']:,.0f} ms", V.css(c["verdict"]),
+                    c.get("reason", ""))
+    return Cell(f"not found in {c['iterations']:,}", "missed",
+                f"{c['elapsed_ms']:,.0f} ms" + (", search exhausted" if c.get("exhausted_search") else ""))
+
+
+def fastest(cells):
+    """A flaw's figure for one scheduler: its quickest detection over the
+    scenarios that must catch it, naming that scenario."""
+    hits = [c for c in cells if found(c)]
+    if not hits:
+        ran = [c for c in cells if c is not None]
+        return Cell(f"not found ({len(ran)} scenarios)" if ran else "–", "missed" if ran else "absent")
+    best = min(hits, key=lambda c: c["elapsed_ms"])
+    cell = figure(best)
+    cell.sub = f"{best['scenario']} ({len(hits)} of {len(cells)} scenarios)"
+    return cell
+
+
+def detection_section(results):
+    rows, by_key, schedulers = detection_rows(results)
+    section = Section("detection", "Time to detection",
+                      intro="Iterations (model) or rounds (stress) to the first failure, and the "
+                            "milliseconds the run took to reach it.")
+    if not rows:
+        section.blocks.append(Note("no flaw is expected to show in these results"))
+        return section
+    if not results.stress:
+        section.blocks.append(Note("stress columns: not run: make stress writes stress.json", "missing"))
+    titles = [s if s in ("random", "bound", "full") else f"stress {s}" for s in schedulers]
+    flaws = V.ordered_unique((d, f) for d, f, _ in rows)
+    per_flaw = Table(columns=["flaw (fastest scenario)"] + titles, rows=[
+        [Cell(V.row_name(d, f), "flaw")] + [fastest([by_key.get((d, f, s, sched)) for d2, f2, s in rows
+                                                      if (d2, f2) == (d, f)]) for sched in schedulers]
+        for d, f in flaws])
+    table = Table(columns=["flaw", "scenario"] + titles, folded=True,
+                  caption=f"Every flaw x scenario ({len(rows)} rows)", rows=[
+                      [V.row_name(d, f), s] + [figure(by_key.get((d, f, s, sched))) for sched in schedulers]
+                      for d, f, s in rows])
+    labels = [f"{V.row_name(d, f)} · {s}" for d, f, s in rows]
+    groups = []
+    for sched in schedulers:
+        times = {label: max(by_key[(d, f, s, sched)]["elapsed_ms"], 0.01)  # log axis: no zero
+                 for label, (d, f, s) in zip(labels, rows) if found(by_key.get((d, f, s, sched)))}
+        if times:
+            groups.append((sched, times))
+    section.blocks += [per_flaw, table]
+    if groups:
+        section.blocks.append(charts.dot_chart("detection", "Milliseconds to the first failure, per scheduler",
+                                               labels, groups, "ms (log)"))
+    return section

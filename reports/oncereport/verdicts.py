@@ -1,0 +1,69 @@
+"""What a verdict means for the report: its colour, whether it matches, order.
+
+One place for the rules every section shares, so the matrix, the summary and
+the baseline diff agree on what "matches expected" and "worst" are.
+"""
+
+# Scheduler order: the model's three, then the stress builds.
+SCHEDULERS = ("random", "bound", "full", "plain", "tsan", "asan", "fuzz")
+
+# Background colours of the verdict classes (also read back from the
+# screenshot by tests/test_render.py: keep them distinct).
+COLOURS = {
+    "pass": "#8fd694",
+    "deadlock": "#f28b82",
+    "hang": "#f6ae6b",
+    "lost_wakeup": "#c58af9",
+    "duplicate_compute": "#fdd663",
+    "wrong_value": "#f48fb1",
+    "data_race": "#78d9ec",
+    "use_after_free": "#bcaaa4",
+    "leak": "#b0bec5",
+    "livelock": "#ffab91",
+    "assert": "#9fa8da",
+    "unsupported": "#e0e0e0",
+}
+
+
+def matches(cell):
+    """A cell matches when its verdict is one of the alternatives of expected."""
+    return cell["expected"] is not None and cell["verdict"] in cell["expected"].split("|")
+
+
+def expects_failure(cell):
+    """The expected matrix says the flaw must show here. A detection-only
+    scheduler's `deadlock|pass` counts, a chance `pass|hang` does not: the
+    rule of oncecheck-model's own time-to-detection table."""
+    return bool(cell["expected"]) and not cell["expected"].startswith("pass")
+
+
+def scheduler_rank(name):
+    return SCHEDULERS.index(name) if name in SCHEDULERS else len(SCHEDULERS)
+
+
+def by_scheduler(cells):
+    return sorted(cells, key=lambda c: scheduler_rank(c["scheduler"]))
+
+
+def shown(cells):
+    """The cell that stands for a group: the first failing one in scheduler
+    order (what a designer must look at), else the first."""
+    ordered = by_scheduler(cells)
+    return next((c for c in ordered if c["verdict"] != "pass"), ordered[0])
+
+
+def css(verdict):
+    return "v-" + verdict
+
+
+def row_key(cell):
+    return (cell["design"], cell["flaw"])
+
+
+def row_name(design, flaw):
+    return design if flaw == "none" else f"{design}/{flaw}"
+
+
+def ordered_unique(values):
+    """Values in order of first appearance (the producers' catalogue order)."""
+    return list(dict.fromkeys(values))

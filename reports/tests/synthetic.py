@@ -1,0 +1,111 @@
+#!/usr/bin/python3
+"""Synthetic bench.json, designs.json and notify latency in the shape of
+docs/results.md, for the report's tests while no real ones exist in the test
+run (make bench is not part of ctest). Not measurements: every file says so in
+its own content, and the report shows that in its environment section.
+
+    synthetic.py OUT_DIR [--designs-from models.json] [--latency-into stress.json]
+"""
+
+import argparse
+import json
+import random
+
+NOTE = "synthetic test fixture written by reports/tests/synthetic.py: not a measurement"
+DESIGNS = ["condvar", "sharded_entry", "notify", "intrusive", "shared_future", "atomic_wait"]
+
+
+def bench_json(designs, seed=1):
+    rng = random.Random(seed)
+    benchmarks = []
+
+    def add(name, **counters):
+        benchmarks.append({"name": name, "run_name": name, "run_type": "iteration", "iterations": 1000,
+                           "real_time": 1.0, "cpu_time": 1.0, "time_unit": "ns", **counters})
+
+    for t in (1, 2, 4, 8):
+        floor_ns = 2.0 + rng.random()
+        add(f"hit/floor.lockfree/threads:{t}/real_time", core_ns_per_op=floor_ns, ns_per_op=floor_ns)
+        add(f"hit/floor.read_lock/threads:{t}/real_time", core_ns_per_op=floor_ns * 3)
+        add(f"hit/floor.shared_read_lock/threads:{t}/real_time", core_ns_per_op=floor_ns * (3 + t))
+        add(f"coalesce/floor.barrier/threads:{t}", rounds_per_sec=50000.0 / t)
+        for i, d in enumerate(designs):
+            ratio = 1.2 + i * 0.4 + t * rng.random() * 0.3
+            add(f"hit/{d}/threads:{t}/real_time", core_ns_per_op=floor_ns * ratio, ns_per_op=floor_ns * ratio,
+                ops_per_sec=1e9 / (floor_ns * ratio), floor_ratio=ratio)
+            add(f"distinct_miss/{d}/threads:{t}/real_time", core_ns_per_op=40.0 * ratio, floor_ratio=20.0 * ratio)
+            add(f"coalesce/{d}/threads:{t}", rounds_per_sec=50000.0 / t / (1.1 + i * 0.1), computes=1000.0,
+                violations=0.0, floor_ratio=1.1 + i * 0.1)
+    for w in (1, 8, 64):
+        add(f"notify/floor.futex/waiters:{w}", wake_p50=5.0 + w * 0.2, wake_p99=20.0 + w)
+        add(f"notify/floor.condvar/waiters:{w}", wake_p50=8.0 + w * 0.3, wake_p99=30.0 + w)
+        add(f"notify/floor.spin/waiters:{w}", wake_p50=0.5, wake_p99=2.0)
+        for i, d in enumerate(designs):
+            p50 = (5.0 + w * 0.2) * (1.1 + 0.3 * i)
+            add(f"notify/{d}/waiters:{w}", wake_p50=p50, wake_p99=p50 * 4, not_blocked=0.0,
+                floor_ratio=1.1 + 0.3 * i)
+            for placement in ("same_worker", "other_worker"):
+                add(f"notify_task/{d}/waiters:{w}/placement:{placement}", wake_p50=p50 * 2, wake_p99=p50 * 9,
+                    not_blocked=0.0, floor_ratio=2.2 + 0.3 * i)
+            per_waiter = 0.0 if d in ("intrusive", "atomic_wait") else 1.0
+            add(f"memory/{d}/waiters:{w}", allocs_per_waiter=per_waiter, bytes_per_waiter=per_waiter * 64,
+                allocs_per_key=2.0, bytes_per_key=160.0)
+    return {"context": {"date": "synthetic", "num_cpus": 2, "library_build_type": "release", "note": NOTE},
+            "benchmarks": benchmarks}
+
+
+def designs_json(designs, flaws):
+    return {"note": NOTE,
+            "designs": [{"design": d,
+                         "traits": {"blocking_wait": True, "async_wait": d in ("notify", "intrusive"),
+                                    "timeouts": d != "shared_future",
+                                    "allocates_per_waiter": d not in ("intrusive", "atomic_wait"),
+                                    "on_close": "wakes every waiter with closed (synthetic)",
+                                    "leader_failure": "waiters get leader_failed (synthetic)"},
+                         "flaws": [{"flaw": f, "bug": f"synthetic description of {f}"} for f in flaws.get(d, [])]}
+                        for d in designs],
+            "scenarios": []}
+
+
+def latency_cells(designs):
+    cells = []
+    for i, d in enumerate(designs):
+        rows = [{"waiter": kind, "notifier_yields": y, "samples": 500,
+                 "p50_us": base * (1 + 0.2 * i), "p99_us": base * (4 + 0.5 * i), "max_us": base * 10}
+                for kind, base0 in (("thread", 8.0), ("task_same_worker", 40.0), ("task_other_worker", 6.0))
+                for y in (False, True)
+                for base in [base0 if (y or kind != "task_same_worker") else base0 * 50]]
+        cells.append({"design": d, "flaw": "none", "scenario": "notify_latency/2w", "mode": "stress",
+                      "scheduler": "plain", "threads": 3, "expected": "pass", "verdict": "pass",
+                      "reason": NOTE, "iterations": 500, "elapsed_ms": 100.0, "first_failure_iteration": None,
+                      "replay": None, "trace": "", "exhausted_search": False, "latency": rows})
+    return cells
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("out")
+    p.add_argument("--designs-from", help="models.json whose correct designs and flaws to use")
+    p.add_argument("--latency-into", help="a stress.json to add synthetic notify_latency cells to (rewritten)")
+    args = p.parse_args()
+    designs, flaws = DESIGNS, {}
+    if args.designs_from:
+        with open(args.designs_from) as f:
+            cells = json.load(f)
+        designs = list(dict.fromkeys(c["design"] for c in cells))
+        for c in cells:
+            if c["flaw"] != "none" and c["flaw"] not in flaws.setdefault(c["design"], []):
+                flaws[c["design"]].append(c["flaw"])
+    with open(f"{args.out}/bench.json", "w") as f:
+        json.dump(bench_json(designs), f, indent=1)
+    with open(f"{args.out}/designs.json", "w") as f:
+        json.dump(designs_json(designs, flaws), f, indent=1)
+    if args.latency_into:
+        with open(args.latency_into) as f:
+            stress = json.load(f)
+        with open(args.latency_into, "w") as f:
+            json.dump(stress + latency_cells(designs), f, indent=1)
+
+
+if __name__ == "__main__":
+    main()
