@@ -5,6 +5,7 @@
 //   coalesce/<design>/threads:T       W2
 //   notify/<design>/waiters:W         W3, W in {1, 8, 64}
 //   distinct_miss/<design>/threads:T  W4
+//   notify_task/<design>/waiters:W/placement:P   W3 with task waiters (designs with wait_async)
 //   memory/<design>/waiters:W         heap allocations per waiter and per key
 // and the floors hit/floor.{lockfree,read_lock,shared_read_lock}/threads:T,
 // coalesce/floor.barrier/threads:T, notify/floor.{futex,condvar,spin}/waiters:W.
@@ -27,6 +28,7 @@
 #include "workload_hit.hpp"
 #include "workload_memory.hpp"
 #include "workload_notify.hpp"
+#include "workload_notify_task.hpp"
 
 namespace oncecheck::bench {
 namespace {
@@ -94,6 +96,14 @@ void register_designs() {
                     []<class Map>(benchmark::State& s, int t) { coalesce_design<Map>(s, t); });
   register_workload("notify", "waiters", waiter_counts,
                     []<class Map>(benchmark::State& s, int w) { notify_design<Map>(s, w); });
+  // W3 with the waiters as tasks, for the designs that can park a task.
+  for_each_correct_design([]<class Map>(std::string_view design) {
+    if constexpr (Map::traits.async_wait)
+      for (const task_placement p : {task_placement::same_worker, task_placement::other_worker})
+        for (int w : waiter_counts)
+          register_timed(named("notify_task", design, "waiters", w) + "/placement:" + std::string(placement_name(p)),
+                         [w, p](benchmark::State& s) { notify_task_design<Map>(s, w, p); });
+  });
   register_workload("distinct_miss", "threads", thread_counts,
                     []<class Map>(benchmark::State& s, int t) { distinct_miss_design<Map>(s, t); });
   // Counts, not timings: a fixed number of runs.

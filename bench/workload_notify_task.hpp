@@ -1,0 +1,99 @@
+// W3 `notify` with the waiters as coroutine tasks (docs/results.md:
+// notify_task/<design>/waiters:W/placement:same_worker|other_worker), for
+// the designs that have wait_async (traits.async_wait).
+//
+// The round is W3's: the leader registers a fresh key, the W waiters
+// announce themselves (an arrival counter) and park on it; once all have
+// arrived and parked the leader waits 200 us more, stamps the time and
+// completes the key; each waiter stamps its resume. Here the leader is a
+// task on worker 0 of a two-worker executor (harness/executor.hpp) and the
+// waiters are tasks on worker 0 too (same_worker: they run only once the
+// leader's task has ended, the seed's "until the next yielding of the task
+// that called done") or on worker 1 (other_worker: that worker is woken at
+// once). Latencies go through W3's wake_latencies; floor_ratio is taken of
+// wake_p50 against floor.futex at the same W.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <cstddef>
+#include <string_view>
+#include <thread>
+#include <vector>
+
+#include <benchmark/benchmark.h>
+
+#include "../harness/executor.hpp"
+#include "../impls/sync/std_backend.hpp"
+#include "workload_notify.hpp"
+
+namespace oncecheck::bench {
+
+enum class task_placement { same_worker, other_worker };
+
+constexpr std::string_view placement_name(task_placement p) {
+  return p == task_placement::same_worker ? "same_worker" : "other_worker";
+}
+
+namespace notify_task_detail {
+
+// Relaxed is enough for the counts: the leader acts on them only through
+// the map (waiting(k) takes the design's locks) and the executor's lock
+// orders the stamps before the round's end.
+template <class Map>
+task<void> waiter(Map& map, key_t k, std::atomic<std::size_t>& arrived, std::atomic<std::size_t>& finished,
+                  wake_stamp& stamp) {
+  arrived.fetch_add(1, std::memory_order_relaxed);
+  stamp.entered = bench_clock::now();
+  const outcome<value_t> r = co_await map.wait_async(k);
+  stamp.resumed = bench_clock::now();
+  stamp.value = r ? r.value() : 0;
+  finished.fetch_add(1, std::memory_order_release);
+}
+
+template <class Map>
+task<void> leader(Map& map, key_t k, std::size_t waiters, const std::atomic<std::size_t>& arrived,
+                  bench_clock::time_point& published) {
+  // Yielding lets waiters on this worker run up to their park.
+  while (arrived.load(std::memory_order_relaxed) < waiters || map.waiting(k) < waiters) co_await yield_now{};
+  std::this_thread::sleep_for(notify_settle_time);
+  published = bench_clock::now();
+  map.done(k, value_of(k));
+}
+
+}  // namespace notify_task_detail
+
+template <class Map>
+void notify_task_design(benchmark::State& state, int waiters, task_placement placement) {
+  using Sync = sync::std_backend;
+  wake_latencies latencies;
+  const auto w_count = std::size_t(waiters);
+  const int home = placement == task_placement::same_worker ? 0 : 1;
+  for (auto _ : state) {
+    Map map;  // before the executor: it outlives every task
+    executor<Sync> ex(2);
+    std::vector<bench_clock::time_point> published(notify_rounds);
+    std::vector<wake_stamp> stamps(notify_rounds * w_count);
+    const auto began = bench_clock::now();
+    {
+      worker_threads<Sync> workers(ex);
+      for (std::size_t r = 0; r < notify_rounds; ++r) {
+        const key_t k = key_t(r) + 1;
+        if (!map.register_key(k)) latencies.leader_lost_a_key();
+        std::atomic<std::size_t> arrived{0}, finished{0};
+        for (std::size_t w = 0; w < w_count; ++w)
+          ex.spawn(notify_task_detail::waiter(map, k, arrived, finished, stamps[r * w_count + w]), home);
+        ex.block_on(notify_task_detail::leader(map, k, w_count, arrived, published[r]), 0);
+        spin_then_yield_until([&] { return finished.load(std::memory_order_acquire) == w_count; });
+      }
+    }
+    state.SetIterationTime(nanoseconds_between(began, bench_clock::now()) * 1e-9);
+    for (std::size_t r = 0; r < notify_rounds; ++r)
+      for (std::size_t w = 0; w < w_count; ++w)
+        latencies.add(published[r], stamps[r * w_count + w], value_of(key_t(r) + 1));
+  }
+  if (latencies.any_wrong()) state.SkipWithError("a waiter got a wrong value or the leader could not register");
+  floor_table::report_ratio(state, notify_floor_slot(waiters), latencies.report(state));
+}
+
+}  // namespace oncecheck::bench
