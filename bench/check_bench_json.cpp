@@ -6,6 +6,7 @@
 //     benchmark binary, so a design that stops being registered is missed;
 //   - no benchmark ended in an error (a wrong value, a lost key);
 //   - each has its workload's counters, and each design its floor_ratio;
+//   - W3 with task waiters (notify_task) for every design with async_wait;
 //   - every correct design's coalesce run has violations == 0 and as many
 //     computes as rounds.
 // Usage: oncecheck-bench-check [--workload NAME]... bench.json
@@ -49,10 +50,12 @@ const std::vector<workload>& workloads() {
   return all;
 }
 
-std::vector<std::string> correct_designs() {
+std::vector<std::string> correct_designs(bool async_only = false) {
   std::vector<std::string> designs;
   oncecheck::for_each_variant([&]<class Variant>() {
-    if constexpr (Variant::flaw == oncecheck::flaw::none::name) designs.emplace_back(Variant::design);
+    using map = typename Variant::template map<oncecheck::sync::std_backend>;
+    if constexpr (Variant::flaw == oncecheck::flaw::none::name)
+      if (!async_only || map::traits.async_wait) designs.emplace_back(Variant::design);
   });
   return designs;
 }
@@ -114,6 +117,24 @@ int main(int argc, char** argv) {
     ++problems;
   };
   std::size_t checked = 0;
+  // The run of `name` if it is there and ended without an error, with every
+  // counter in `counters`; nullptr (and a problem) otherwise.
+  auto present = [&](const std::string& name, const std::vector<std::string>& counters) -> const nlohmann::json* {
+    const auto it = runs.find(name);
+    if (it == runs.end()) {
+      problem(name, "missing");
+      return nullptr;
+    }
+    ++checked;
+    const nlohmann::json& run = *it->second;
+    if (run.value("error_occurred", false)) {
+      problem(name, "ended in an error: " + run.value("error_message", std::string("?")));
+      return nullptr;
+    }
+    for (const std::string& counter : counters)
+      if (!run.contains(counter)) problem(name, "no counter " + counter);
+    return &run;
+  };
   const std::vector<std::string> designs = correct_designs();
   for (const workload& w : workloads()) {
     if (!only.empty() && !only.contains(w.name)) continue;
@@ -123,29 +144,26 @@ int main(int argc, char** argv) {
     for (const auto& [who, is_design] : expected) {
       for (int value : w.values) {
         const std::string name = w.name + "/" + who + "/" + w.param + ":" + std::to_string(value);
-        const auto it = runs.find(name);
-        if (it == runs.end()) {
-          problem(name, "missing");
-          continue;
-        }
-        ++checked;
-        const nlohmann::json& run = *it->second;
-        if (run.value("error_occurred", false)) {
-          problem(name, "ended in an error: " + run.value("error_message", std::string("?")));
-          continue;
-        }
-        for (const std::string& counter : w.counters)
-          if (!run.contains(counter)) problem(name, "no counter " + counter);
-        if (is_design && w.has_floor_ratio && !run.contains("floor_ratio")) problem(name, "no floor_ratio");
+        const nlohmann::json* run = present(name, w.counters);
+        if (!run) continue;
+        if (is_design && w.has_floor_ratio && !run->contains("floor_ratio")) problem(name, "no floor_ratio");
         if (w.name == "coalesce" && is_design) {
-          const double violations = run.value("violations", -1.0);
+          const double violations = run->value("violations", -1.0);
           if (violations != 0) problem(name, "violations = " + std::to_string(violations) + ", must be 0");
-          if (run.value("computes", -1.0) != run.value("rounds", -2.0))
+          if (run->value("computes", -1.0) != run->value("rounds", -2.0))
             problem(name, "computes != rounds");
         }
       }
     }
   }
+  // W3 with task waiters: the designs that can park a task, on the
+  // notifier's worker and on the other one.
+  if (only.empty() || only.contains("notify_task"))
+    for (const std::string& d : correct_designs(true))
+      for (const char* placement : {"same_worker", "other_worker"})
+        for (int waiters : {1, 8, 64})
+          present("notify_task/" + d + "/waiters:" + std::to_string(waiters) + "/placement:" + placement,
+                  {"wake_p50", "wake_p99", "not_blocked", "floor_ratio"});
   if (problems == 0) std::printf("oncecheck-bench-check: %zu benchmarks as the contract says\n", checked);
   return problems == 0 ? 0 : 1;
 }
