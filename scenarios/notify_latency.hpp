@@ -172,6 +172,7 @@ struct notify_latency_on {
     if (!s.all_waiting.get()) return;  // someone found the value already there: not a wake-up
     for (int i = 0; i < s.records.size(); ++i) {
       const auto& rec = s.records.get(i);
+      if (!rec) continue;  // never resumed: check() has failed the round already
       const double us = std::chrono::duration<double, std::micro>(rec->resumed - s.published.get()).count();
       samples_us[s.notifier_yields ? 1 : 0][rec->who].push_back(us);
     }
