@@ -22,6 +22,10 @@
 //     destructor leaves nothing behind. The map must outlive every task
 //     its wait_async returned (as a Rust future borrows its map).
 //   - Exceptions propagate to the awaiter, as from a function call.
+//   - A task is awaited by another task (its promise derives from
+//     task_detail::promise_base, which keeps the chain's resume point); an
+//     executor runs a root task by calling become_root() and resuming the
+//     root's `innermost`, as harness/executor.hpp does.
 #pragma once
 
 #include <concepts>
