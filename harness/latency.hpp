@@ -3,10 +3,11 @@
 #pragma once
 
 #include <algorithm>
-#include <cmath>
 #include <cstddef>
 #include <string>
 #include <vector>
+
+#include "percentile.hpp"
 
 namespace oncecheck {
 
@@ -17,18 +18,12 @@ struct latency_row {
   double p50_us = 0, p99_us = 0, max_us = 0;
 };
 
-// WORKLOADS.md: percentile q of n samples is sorted[floor(q*(n-1))].
-inline double percentile(const std::vector<double>& sorted, double q) {
-  if (sorted.empty()) return 0;
-  return sorted[std::size_t(std::floor(q * double(sorted.size() - 1)))];
-}
-
 inline latency_row summarize(std::string waiter, bool notifier_yields, std::vector<double> samples_us) {
   std::sort(samples_us.begin(), samples_us.end());
   latency_row r{std::move(waiter), notifier_yields, samples_us.size(), 0, 0, 0};
   if (samples_us.empty()) return r;
-  r.p50_us = percentile(samples_us, 0.50);
-  r.p99_us = percentile(samples_us, 0.99);
+  r.p50_us = percentile_of_sorted(samples_us, 0.50);
+  r.p99_us = percentile_of_sorted(samples_us, 0.99);
   r.max_us = samples_us.back();
   return r;
 }

@@ -68,8 +68,7 @@ struct lost_wakeup {
   }
 
   static void check(state& s) {
-    expect<Sync>(s.registered, "assert", "register_key(%llu) on a fresh map did not make a leader",
-                 static_cast<unsigned long long>(key));
+    expect_leader<Sync>(s.registered, key);
     for (int t = 1; t < s.results.size(); ++t) {
       const auto& r = s.results.get(t);
       char got[96];

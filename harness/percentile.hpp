@@ -1,5 +1,6 @@
-// Percentiles as WORKLOADS.md defines them, so every implementation measured
-// under that protocol reads its tail the same way: percentile q of n sorted
+// Percentiles as WORKLOADS.md defines them, for the benchmarks and the
+// stress latency figures alike, so every implementation measured under that
+// protocol reads its tail the same way: percentile q of n sorted
 // samples is sorted[floor(q*(n-1))] (no interpolation).
 #pragma once
 
@@ -8,7 +9,7 @@
 #include <cstddef>
 #include <vector>
 
-namespace oncecheck::bench {
+namespace oncecheck {
 
 // `sorted` must be in ascending order and non-empty.
 template <class T>
@@ -17,4 +18,4 @@ T percentile_of_sorted(const std::vector<T>& sorted, double q) {
   return sorted[std::min(index, sorted.size() - 1)];
 }
 
-}  // namespace oncecheck::bench
+}  // namespace oncecheck
