@@ -59,9 +59,11 @@ build-asan: deps ## AddressSanitizer + UBSan build: oncecheck-stress and tests
 	@cmake --preset asan >/dev/null
 	@cmake --build --preset asan -- --no-print-directory
 
+# On a failure, what failed is printed again at the end (tests/failure_recap.sh),
+# where a log that keeps only its tail still shows it.
 test: build build-tsan ## unit tests, a quick model matrix, quick plain and TSan stress (CTest)
-	@ctest --preset release
-	@ctest --preset tsan
+	@ctest --preset release || { tests/failure_recap.sh $(RELEASE); exit 1; }
+	@ctest --preset tsan || { tests/failure_recap.sh $(TSAN); exit 1; }
 
 ifeq ($(IMPL),)
 check-models: build ## every design-or-flaw x scenario under Relacy, compared with models/expected.tsv (IMPL=my_map.hpp: your design)
