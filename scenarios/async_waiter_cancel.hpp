@@ -17,7 +17,9 @@
 //
 // Catches: a cancelled task that leaves its node linked
 // (intrusive/no_unlink_on_cancel: done() writes through the freed frame:
-// use_after_free under Relacy, ASan/TSan or a crash on real threads), a
+// use_after_free under Relacy, ASan/TSan or a crash on real threads; with two
+// workers TSan may report it as a data race instead, between the survivor
+// linking its node behind the doomed one and the doomed frame's free), a
 // survivor that is never woken (deadlock) or gets anything but 2k+1
 // (wrong_value); a blocking-only design's wait() holds worker 0, so the
 // canceller never runs (deadlock).
