@@ -103,14 +103,20 @@ std::string self_exe() {
   return exe;
 }
 
+// The sanitizer options each child runs with: the caller's own (or the
+// project's defaults) with the child's log file added. The caller's are read
+// once, before the first child changes the variables: appending to what the
+// previous child was given would pile up one log_path per cell.
 void set_sanitizer_logs(const std::filesystem::path& dir) {
-  const std::string log = "log_path=" + (dir / "san").string();
-  const char* tsan = std::getenv("TSAN_OPTIONS");
-  const std::string t = (tsan ? std::string(tsan) + " " : "halt_on_error=1 detect_deadlocks=1 second_deadlock_stack=1 ") + log;
-  setenv("TSAN_OPTIONS", t.c_str(), 1);
-  const char* asan = std::getenv("ASAN_OPTIONS");
-  const std::string a = (asan ? std::string(asan) + " " : "detect_stack_use_after_return=1 ") + log;
-  setenv("ASAN_OPTIONS", a.c_str(), 1);
+  static const auto callers = [](const char* name, const char* fallback) {
+    const char* value = std::getenv(name);
+    return std::string(value ? value : fallback);
+  };
+  static const std::string tsan = callers("TSAN_OPTIONS", "halt_on_error=1 detect_deadlocks=1 second_deadlock_stack=1");
+  static const std::string asan = callers("ASAN_OPTIONS", "detect_stack_use_after_return=1");
+  const std::string log = " log_path=" + (dir / "san").string();
+  setenv("TSAN_OPTIONS", (tsan + log).c_str(), 1);
+  setenv("ASAN_OPTIONS", (asan + log).c_str(), 1);
 }
 
 std::string command_line(const std::string& display, const cell_args& c, const stress_options& o) {
