@@ -14,7 +14,10 @@ if [ ! -r "$log" ]; then
 fi
 echo
 echo "=== what failed, from $log ==="
-grep -E '^[0-9]+/[0-9]+ Test' "$log" | grep -vE 'Passed|Not Run' || true
+# LastTest.log opens each test with "N/M Test: <name>" and closes it with
+# "Test Passed." or "Test Failed.".
+awk '/^[0-9]+\/[0-9]+ Test: / { name = $0; sub(/^[0-9]+\/[0-9]+ Test: /, "", name) }
+     /^Test Failed\./ { print "failed: " name }' "$log"
 # A differing cell's name is the text between "DIFFERS: " and ": got"; its
 # failure block is the "=== <name>: ..." paragraph the runner printed.
 awk '
