@@ -3,9 +3,10 @@
 # last. CTest prints a failing test's output where the test ran, which for the
 # long matrix tests is hundreds of lines above the end; a CI log that keeps
 # only its tail would show that something failed but not what. This repeats
-# the lines that say what: the matrix cells that differ from the expected
-# matrix with their failure block (verdict, reason, trace, replay), and the
-# failed GoogleTest assertions.
+# the lines that say what: the names of the failed tests, the stress cells
+# that differ from the expected matrix with their failure blocks (verdict,
+# reason, trace, replay), the model runner's differing cells with their
+# counterexamples, and the failed GoogleTest assertions.
 set -u
 log="${1:?usage: failure_recap.sh BUILD_DIR}/Testing/Temporary/LastTest.log"
 if [ ! -r "$log" ]; then
@@ -39,5 +40,5 @@ awk '
 # The model runner lists its differing cells, with their counterexamples,
 # under one heading that ends at its summary line.
 sed -n '/^Cells that differ from /,/^[0-9]* cells, [0-9]* differ/p' "$log"
-grep -E '(: Failure$|^\[  FAILED  \])' -A3 "$log" | head -60 || true
+grep -E '(: Failure$|^\[  FAILED  \])' -A3 "$log" | head -60
 exit 0
