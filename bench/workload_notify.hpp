@@ -48,7 +48,7 @@
 #include "barrier.hpp"
 #include "floor_table.hpp"
 #include "keys.hpp"
-#include "../harness/percentile.hpp"
+#include "../scenarios/percentile.hpp"
 #include "thread_team.hpp"
 
 namespace oncecheck::bench {

@@ -6,7 +6,7 @@
 // announce themselves (an arrival counter) and park on it; once all have
 // arrived and parked the leader waits 200 us more, stamps the time and
 // completes the key; each waiter stamps its resume. Here the leader is a
-// task on worker 0 of a two-worker executor (harness/executor.hpp) and the
+// task on worker 0 of a two-worker executor (impls/executor.hpp) and the
 // waiters are tasks on worker 0 too (same_worker: they run only once the
 // leader's task has ended, the seed's "until the next yielding of the task
 // that called done") or on worker 1 (other_worker: that worker is woken at
@@ -23,7 +23,7 @@
 
 #include <benchmark/benchmark.h>
 
-#include "../harness/executor.hpp"
+#include "../impls/executor.hpp"
 #include "../impls/sync/std_backend.hpp"
 #include "workload_notify.hpp"
 

@@ -15,7 +15,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "latency.hpp"
+#include "../scenarios/latency.hpp"
 #include "verdict.hpp"
 
 namespace oncecheck {

@@ -24,7 +24,7 @@
 #include <vector>
 
 #include "cell_result.hpp"
-#include "stress_backend.hpp"
+#include "../impls/sync/stress_backend.hpp"
 
 namespace oncecheck::stress {
 

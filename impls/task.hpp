@@ -1,5 +1,5 @@
 // task<T>: the C++20 coroutine a design's wait_async() returns and an
-// executor (harness/executor.hpp) runs; waker: how a parked task asks to be
+// executor (impls/executor.hpp) runs; waker: how a parked task asks to be
 // run again.
 //
 // What it models. A Rust future and its `Waker`: a task is lazy (nothing
@@ -25,7 +25,7 @@
 //   - A task is awaited by another task (its promise derives from
 //     task_detail::promise_base, which keeps the chain's resume point); an
 //     executor runs a root task by calling become_root() and resuming the
-//     root's `innermost`, as harness/executor.hpp does.
+//     root's `innermost`, as impls/executor.hpp does.
 #pragma once
 
 #include <concepts>

@@ -13,7 +13,7 @@
 #include <optional>
 #include <string_view>
 
-#include "../harness/executor.hpp"
+#include "../impls/executor.hpp"
 #include "../impls/task.hpp"
 #include "scenario_support.hpp"
 

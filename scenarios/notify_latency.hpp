@@ -38,7 +38,7 @@
 #include <string_view>
 #include <vector>
 
-#include "../harness/latency.hpp"
+#include "latency.hpp"
 #include "async_support.hpp"
 #include "stuck_probe.hpp"
 

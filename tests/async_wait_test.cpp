@@ -14,8 +14,8 @@
 #include <thread>
 #include <vector>
 
-#include "harness/executor.hpp"
-#include "harness/stress_backend.hpp"
+#include "impls/executor.hpp"
+#include "impls/sync/stress_backend.hpp"
 #include "impls/intrusive_map.hpp"
 #include "impls/notify_map.hpp"
 #include "impls/sharded_entry_map.hpp"

@@ -1,4 +1,4 @@
-// Unit tests of the executor and task<T> (harness/executor.hpp,
+// Unit tests of the executor and task<T> (impls/executor.hpp,
 // impls/task.hpp) on real threads, plain and under TSan: spawn, block_on,
 // yield_now, wake, cancel, and no task lost at shutdown. The same executor
 // runs the async scenarios under Relacy (make check-models).
@@ -15,7 +15,7 @@
 #include <thread>
 #include <vector>
 
-#include "harness/executor.hpp"
+#include "impls/executor.hpp"
 #include "impls/sync/std_backend.hpp"
 
 namespace oncecheck {

@@ -22,7 +22,7 @@
 #include <thread>
 #include <vector>
 
-#include "harness/stress_backend.hpp"
+#include "impls/sync/stress_backend.hpp"
 #include "impls/atomic_wait_map.hpp"
 #include "impls/condvar_map.hpp"
 #include "impls/intrusive_map.hpp"

@@ -13,7 +13,7 @@
 #include <source_location>
 #include <type_traits>
 
-#include "../impls/sync/std_backend.hpp"
+#include "std_backend.hpp"
 
 namespace oncecheck::stress {
 

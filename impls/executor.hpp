@@ -52,7 +52,7 @@
 #include <utility>
 #include <vector>
 
-#include "../impls/task.hpp"
+#include "task.hpp"
 
 namespace oncecheck {
 
