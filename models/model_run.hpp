@@ -226,7 +226,8 @@ void describe_failure(cell_result& out, rl::test_result_e r, const std::string& 
   out.trace = t.text;
   if (out.reason.empty()) out.reason = t.last_event;
   if (const char* object = destroyed_object(r))
-    out.reason = std::string(object) + " " + t.last_object + " used after the object that owned it was destroyed" +
+    out.reason = std::string(object) + (t.last_object.empty() ? "" : " " + t.last_object) +
+                 " used after the object that owned it was destroyed" +
                  (t.last_where.empty() ? "" : ", in " + t.last_where) + " (Relacy: " + t.last_event + ")";
 }
 

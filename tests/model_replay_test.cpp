@@ -116,5 +116,36 @@ TEST(ModelCorrectDesign, DropWithWaitersPassesBoundExhaustively) {
   expect_pass_bound<correct, scenarios::drop_with_waiters>();
 }
 
+// A mutex used after the object that owned it was destroyed: Relacy calls it
+// "USAGE OF NON INITIALIZED MUTEX"; the verdict is use_after_free, and the
+// reason names the mutex and where it was used.
+template <class Map, class Sync>
+struct lock_after_destroy {
+  static constexpr std::string_view name = "lock_after_destroy";
+  static constexpr std::string_view summary = "locks a mutex whose owner is gone";
+  static constexpr int model_threads = 1;
+  static constexpr int min_threads = 1;
+  struct state {
+    explicit state(int) {}
+  };
+  static void thread(state&, int) {
+    using mutex = typename Sync::mutex;
+    alignas(mutex) unsigned char owner[sizeof(mutex)];
+    mutex* m = ::new (static_cast<void*>(owner)) mutex;
+    std::destroy_at(m);
+    m->lock();
+  }
+  static void check(state&) {}
+};
+
+TEST(ModelVerdict, ADestroyedMutexIsUseAfterFreeNamingIt) {
+  const cell_result r =
+      model::run_cell<correct, lock_after_destroy>(model::scheduler::random, model::budget{10, 30, 1, false}, std::nullopt);
+  EXPECT_EQ(name(r.result), name(verdict::use_after_free)) << r.reason << "\n" << r.trace;
+  EXPECT_TRUE(r.reason.starts_with("a mutex")) << r.reason;
+  EXPECT_NE(r.reason.find("used after the object that owned it was destroyed"), std::string::npos) << r.reason;
+  EXPECT_NE(r.reason.find("lock_after_destroy"), std::string::npos) << "where it was used: " << r.reason;
+}
+
 }  // namespace
 }  // namespace oncecheck
