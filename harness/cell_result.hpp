@@ -1,6 +1,9 @@
 // One cell of a run (a design-or-flaw x scenario x scheduler) and its JSON
 // form, the shape DESIGN.md ("Results") fixes for models.json and
-// stress.json.
+// stress.json. The rules a reader would otherwise re-derive (does it match
+// the expected matrix, did it detect its flaw, does it count for the
+// time-to-detection table) are written here once and go into the JSON as
+// fields of their own (docs/results.md).
 #pragma once
 
 #include <algorithm>
@@ -16,7 +19,7 @@
 #include <nlohmann/json.hpp>
 
 #include "../scenarios/latency.hpp"
-#include "verdict.hpp"
+#include "../impls/sync/verdict.hpp"
 
 namespace oncecheck {
 
@@ -37,8 +40,19 @@ struct cell_result {
   std::string trace;                  // the readable counterexample
   bool exhausted_search = false;      // a tree search that ran to its end
   std::vector<latency_row> latency;   // stress notify_latency: wake-up figures
+  // The flaw must show here and the correct design passes here (a scenario
+  // every design fails the same way, recursive_keys' cycle, says nothing
+  // about a flaw): a row of the time-to-detection table. Set with `expected`.
+  bool counts_for_detection = false;
+  // The engine's token for the failing schedule (Relacy's scheduler state);
+  // the runner turns it into the `replay` command. Not part of the JSON.
+  std::string replay_state;
 
   std::string name() const { return design + "/" + flaw + " " + scenario + " [" + scheduler + "]"; }
+  // It found a failure, at a known iteration or round.
+  bool detected() const {
+    return result != verdict::pass && result != verdict::unsupported && first_failure_iteration.has_value();
+  }
   // `expected` may list alternatives ("pass|hang") for a cell whose bug real
   // threads reach only by chance.
   bool matches_expected() const {
@@ -83,7 +97,10 @@ inline void to_json(nlohmann::json& j, const cell_result& c) {
                                                      : nlohmann::json(nullptr)},
                      {"replay", c.replay ? nlohmann::json(*c.replay) : nlohmann::json(nullptr)},
                      {"trace", c.trace},
-                     {"exhausted_search", c.exhausted_search}};
+                     {"exhausted_search", c.exhausted_search},
+                     {"matches_expected", c.matches_expected()},
+                     {"detected", c.detected()},
+                     {"counts_for_detection", c.counts_for_detection}};
   if (!c.latency.empty()) j["latency"] = c.latency;
 }
 
@@ -107,6 +124,7 @@ inline void from_json(const nlohmann::json& j, cell_result& c) {
   c.replay = r.is_null() ? std::nullopt : std::optional<std::string>(r.get<std::string>());
   c.trace = j.value("trace", "");
   c.exhausted_search = j.value("exhausted_search", false);
+  c.counts_for_detection = j.value("counts_for_detection", false);  // matches_expected, detected: derived
   if (j.contains("latency")) j.at("latency").get_to(c.latency);
 }
 

@@ -18,7 +18,7 @@
 #include <string>
 #include <tuple>
 
-#include "verdict.hpp"
+#include "../impls/sync/verdict.hpp"
 
 namespace oncecheck {
 

@@ -48,6 +48,13 @@ struct variant {
 template <template <class, class> class... Scenarios>
 struct scenario_list {};
 
+// The project's correct designs, in every build: a user's design (IMPL=...)
+// is expected to behave as the correct designs of its own kind do (see
+// harness/runner/expectations.hpp).
+using project_designs = type_list<variant<condvar_map, flaw::none>, variant<sharded_entry_map, flaw::none>,
+                                  variant<notify_map, flaw::none>, variant<intrusive_map, flaw::none>,
+                                  variant<shared_future_map, flaw::none>, variant<atomic_wait_map, flaw::none>>;
+
 #ifdef ONCECHECK_USER_IMPL
 // make check-models IMPL=...: the user's design alone (see impls/register_design.hpp).
 using all_variants = type_list<variant<user::design, flaw::none>>;
@@ -110,6 +117,12 @@ void for_each_cell(F&& f) {
 template <class F>
 void for_each_variant(F&& f) {
   detail::for_each_variant(f, all_variants{});
+}
+
+// Calls f.template operator()<Variant>() for every correct project design.
+template <class F>
+void for_each_project_design(F&& f) {
+  detail::for_each_variant(f, project_designs{});
 }
 
 }  // namespace oncecheck

@@ -107,6 +107,8 @@
 namespace oncecheck {
 
 namespace flaw {
+// Its truth: models/expected.tsv rows `atomic_wait relaxed_publish`, tests/pinned_replays.tsv
+// rows `atomic_wait relaxed_publish`, README "The designs" (tests/flaw_truth_test.py checks all three).
 struct relaxed_publish {
   static constexpr std::string_view name = "relaxed_publish";
   static constexpr std::string_view bug =

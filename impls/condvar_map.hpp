@@ -59,11 +59,15 @@
 namespace oncecheck {
 
 namespace flaw {
+// Its truth: models/expected.tsv rows `condvar notify_one_unchained`, tests/pinned_replays.tsv
+// rows `condvar notify_one_unchained`, README "The designs" (tests/flaw_truth_test.py checks all three).
 struct notify_one_unchained {
   static constexpr std::string_view name = "notify_one_unchained";
   static constexpr std::string_view bug =
       "notify_one wakes one waiter and nobody passes the wake-up on: the other waiters sleep forever";
 };
+// Its truth: models/expected.tsv rows `condvar check_then_act`, tests/pinned_replays.tsv
+// rows `condvar check_then_act`, README "The designs" (tests/flaw_truth_test.py checks all three).
 struct check_then_act {
   static constexpr std::string_view name = "check_then_act";
   static constexpr std::string_view bug =

@@ -52,6 +52,7 @@
 #include <utility>
 #include <vector>
 
+#include "sync/verdict.hpp"
 #include "task.hpp"
 
 namespace oncecheck {
@@ -305,10 +306,10 @@ class executor {
       std::rethrow_exception(error);
     } catch (const std::system_error& e) {
       const bool self_deadlock = e.code() == std::errc::resource_deadlock_would_occur;
-      Sync::fail(self_deadlock ? "deadlock" : "assert",
+      Sync::fail(self_deadlock ? verdict::deadlock : verdict::assert_failed,
                  std::string(self_deadlock ? "self-deadlock in a task: " : "exception in a task: ") + e.what());
     } catch (const std::exception& e) {
-      Sync::fail("assert", std::string("exception in a task: ") + e.what());
+      Sync::fail(verdict::assert_failed, std::string("exception in a task: ") + e.what());
     }
   }
 

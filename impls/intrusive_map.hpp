@@ -75,11 +75,15 @@
 namespace oncecheck {
 
 namespace flaw {
+// Its truth: models/expected.tsv rows `intrusive no_unlink_on_cancel`, tests/pinned_replays.tsv
+// rows `intrusive no_unlink_on_cancel`, README "The designs" (tests/flaw_truth_test.py checks all three).
 struct no_unlink_on_cancel {
   static constexpr std::string_view name = "no_unlink_on_cancel";
   static constexpr std::string_view bug =
       "a timed-out waiter returns without unlinking its node: the next wake writes through a dead stack frame";
 };
+// Its truth: models/expected.tsv rows `intrusive wake_before_wait_lost`, tests/pinned_replays.tsv
+// rows `intrusive wake_before_wait_lost`, README "The designs" (tests/flaw_truth_test.py checks all three).
 struct wake_before_wait_lost {
   static constexpr std::string_view name = "wake_before_wait_lost";
   static constexpr std::string_view bug =

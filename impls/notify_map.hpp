@@ -17,17 +17,12 @@
 //              dropping map_lock_; waiting() takes it under map_lock_ (lock
 //              order map -> notify; no path takes them the other way).
 //
-// State transitions of a slot (under map_lock_):
-//   (none)   --register_key-->  pending   (the caller is the leader; a fresh
-//                                          notify for the round)
-//   pending  --done-->          ready     (final; the value stays)
-//   (none)   --done-->          ready     (done without register publishes)
-//   pending  --fail-->          failed    (failures += 1; the round's waiters
-//                                          get the error)
-//   failed   --register_key-->  pending   (a new round, a new notify)
-//   pending, failed --close-->  closed    (final)
-// A waiter remembers `failures` when it first sees the slot; a change means
-// its round ended in failure even if a new round has started since.
+// State transitions of a slot (under map_lock_): impls/notify_slots.hpp,
+// which sharded_entry_map shares: (none) -register-> pending -done-> ready
+// (final); pending -fail-> failed -register-> pending (a new round);
+// pending, failed -close-> closed (final). A waiter remembers the slot's
+// failure count when it first sees it; a change means its round ended in
+// failure even if a new round has started since.
 //
 // Destruction. The destructor is close(): every blocked waiter is woken with
 // `closed` through the notify it holds its own reference to, and returns
@@ -53,7 +48,7 @@
 #include <utility>
 #include <vector>
 
-#include "notify.hpp"
+#include "notify_slots.hpp"
 #include "once_map.hpp"
 #include "task.hpp"
 #include "sync/std_backend.hpp"
@@ -61,6 +56,8 @@
 namespace oncecheck {
 
 namespace flaw {
+// Its truth: models/expected.tsv rows `notify listener_after_check`, tests/pinned_replays.tsv
+// rows `notify listener_after_check`, README "The designs" (tests/flaw_truth_test.py checks all three).
 struct listener_after_check {
   static constexpr std::string_view name = "listener_after_check";
   static constexpr std::string_view bug =
@@ -91,60 +88,30 @@ class notify_map {
 
   bool register_key(const K& key) {
     typename Sync::unique_lock lock(map_lock_);
-    if (closed_.get()) return false;
-    auto [it, inserted] = slots_.mut().try_emplace(key);
-    slot& s = it->second;
-    if (!inserted && s.state != phase::failed) return false;
-    s.state = phase::pending;
-    s.wake = std::make_shared<notify_type>();
-    Sync::note("register", key, "-> pending, leader");
-    return true;
+    return slots_.lead(key);
   }
 
   void done(const K& key, V value) {
-    std::shared_ptr<notify_type> wake;
+    wake_ref wake;
     {
       typename Sync::unique_lock lock(map_lock_);
-      if (closed_.get()) return;
-      slot& s = slots_.mut()[key];
-      if (s.state == phase::ready || s.state == phase::closed) return;
-      s.state = phase::ready;
-      s.value.emplace(std::move(value));
-      wake = std::move(s.wake);
-      Sync::note("done", key, "-> ready");
+      wake = slots_.fill(key, std::move(value));
     }
-    if (wake) {
-      Sync::note("done", key, "notify_waiters");
-      wake->notify_waiters();
-    }
+    slots_type::notify_waiters(wake, "done", key, "notify_waiters");
   }
 
   void fail(const K& key, wait_error error) {
-    std::shared_ptr<notify_type> wake;
+    wake_ref wake;
     {
       typename Sync::unique_lock lock(map_lock_);
-      auto& slots = slots_.mut();
-      auto it = slots.find(key);
-      if (it == slots.end() || it->second.state != phase::pending) return;
-      slot& s = it->second;
-      s.state = phase::failed;
-      s.error = error;
-      ++s.failures;
-      wake = std::move(s.wake);
-      Sync::note("fail", key, "-> failed");
+      wake = slots_.fail(key, error);
     }
-    if (wake) {
-      Sync::note("fail", key, "notify_waiters");
-      wake->notify_waiters();
-    }
+    slots_type::notify_waiters(wake, "fail", key, "notify_waiters");
   }
 
   std::optional<V> get(const K& key) const {
     typename Sync::unique_lock lock(map_lock_);
-    const auto& slots = slots_.get();
-    auto it = slots.find(key);
-    if (it == slots.end() || it->second.state != phase::ready) return std::nullopt;
-    return it->second.value;
+    return slots_.get(key);
   }
 
   outcome<V> wait(const K& key) { return wait_until(key, std::nullopt); }
@@ -154,134 +121,92 @@ class notify_map {
   }
 
   void close() {
-    std::vector<std::shared_ptr<notify_type>> wakes;
+    std::vector<wake_ref> wakes;
     {
       typename Sync::unique_lock lock(map_lock_);
-      closed_.mut() = true;
-      for (auto& [k, s] : slots_.mut()) {
-        if (s.state != phase::pending && s.state != phase::failed) continue;
-        s.state = phase::closed;
-        if (s.wake) wakes.push_back(std::move(s.wake));
-        Sync::note("close", k, "-> closed");
-      }
+      slots_.close(wakes);
     }
     for (auto& w : wakes) w->close();
   }
 
   std::size_t waiting(const K& key) const {
     typename Sync::unique_lock lock(map_lock_);
-    const auto& slots = slots_.get();
-    auto it = slots.find(key);
-    if (it == slots.end() || !it->second.wake) return 0;
-    return it->second.wake->waiting();
+    return slots_.waiting(key);
   }
 
  private:
-  using notify_type = notify<Sync>;
+  using slots_type = notify_slots<K, V, Sync>;
+  using notify_type = typename slots_type::notify_type;
+  using wake_ref = typename slots_type::wake_ref;
 
-  enum class phase : std::uint8_t { pending, ready, failed, closed };
+  // One waiter's way through the protocol, the same for a blocked thread
+  // (wait_until) and a parked task (wait_async); they differ only in how
+  // they wait on the listener.
+  struct walk {
+    notify_map& map;
+    const K& key;
+    std::optional<std::uint64_t> round;  // set on the first look
+    wake_ref wake;                       // the round's notify, our own reference
 
-  struct slot {
-    phase state = phase::pending;
-    std::shared_ptr<notify_type> wake;             // the round's notify while pending
-    std::optional<V> value;                        // set once, when ready
-    wait_error error = wait_error::leader_failed;  // why the last round failed
-    std::uint64_t failures = 0;                    // rounds ended by fail()
-  };
-
-  // What the map says to a waiter of round `round` (nullopt: keep waiting).
-  // Called with map_lock_ held; `round` is set on the first look.
-  std::optional<outcome<V>> check(const K& key, std::optional<std::uint64_t>& round,
-                                  std::shared_ptr<notify_type>* wake) const {
-    const auto& slots = slots_.get();
-    auto it = slots.find(key);
-    if (it == slots.end()) return closed_.get() ? wait_error::closed : wait_error::not_registered;
-    const slot& s = it->second;
-    if (!round) round = s.failures;
-    switch (s.state) {
-      case phase::ready: return outcome<V>(*s.value);
-      case phase::closed: return outcome<V>(wait_error::closed);
-      case phase::failed: return outcome<V>(s.error);
-      case phase::pending:
-        if (s.failures != *round) return outcome<V>(s.error);  // ours failed, a new round began
-        break;
+    // The first look, under the lock: the answer, or the notify to listen on.
+    std::optional<outcome<V>> start() {
+      typename Sync::unique_lock lock(map.map_lock_);
+      return map.slots_.look(key, round, &wake);
     }
-    if (wake) *wake = s.wake;
-    return std::nullopt;
-  }
-
-  outcome<V> wait_until(const K& key, std::optional<typename Sync::clock::time_point> deadline) {
-    std::optional<std::uint64_t> round;
-    // Our own reference: close() may free the slot (and the map) while we sleep.
-    std::shared_ptr<notify_type> wake;
-    {
-      typename Sync::unique_lock lock(map_lock_);
-      if (auto r = check(key, round, &wake)) return *r;
-    }
-    for (;;) {
-      // Under the flaw this is uv's `let notify = notify.clone(); drop(entry);
-      // notify.notified().await`: nothing is checked after the listener
-      // exists, so a done() since the check above has already notified nobody.
-      const typename notify_type::listener listener = wake->enable();
+    // With the listener enabled: the second look. Under the flaw there is
+    // none (uv's `let notify = notify.clone(); drop(entry);
+    // notify.notified().await`): a done() since the first look has already
+    // notified nobody.
+    std::optional<outcome<V>> listening(const char* op, const char* what) {
+      std::optional<outcome<V>> r;
       if constexpr (!std::is_same_v<Flaw, flaw::listener_after_check>) {
         // Enabled first, checked second: a completion before this check is
         // seen here, one after it wakes the listener.
-        typename Sync::unique_lock lock(map_lock_);
-        if (auto r = check(key, round, nullptr)) return *r;
+        typename Sync::unique_lock lock(map.map_lock_);
+        r = map.slots_.look(key, round, nullptr);
       }
-      Sync::note("wait", key, "blocks");
-      const auto w = deadline ? wake->wait_until(listener, *deadline) : wake->wait(listener);
-      if (w == notify_type::wake::closed) {
-        Sync::note("wait", key, "woken by close");
-        return wait_error::closed;  // the map may be gone: touch nothing of it
-      }
-      if (w == notify_type::wake::timed_out) {
-        Sync::note("wait", key, "timed out");
-        return wait_error::timed_out;
-      }
-      Sync::note("wait", key, "notified, re-reads the slot");
-      typename Sync::unique_lock lock(map_lock_);
-      if (auto r = check(key, round, nullptr)) return *r;
+      if (!r) Sync::note(op, key, what);
+      return r;
+    }
+    // The listener fired: closed or timed out end the wait without touching
+    // the map (it may be gone); a notify means re-read the slot.
+    std::optional<outcome<V>> woken(typename notify_type::wake w, const char* op) {
+      if (auto r = slots_type::ended_by(w, op, key)) return r;
+      typename Sync::unique_lock lock(map.map_lock_);
+      return map.slots_.look(key, round, nullptr);
+    }
+  };
+
+  outcome<V> wait_until(const K& key, std::optional<typename Sync::clock::time_point> deadline) {
+    walk w{*this, key, std::nullopt, nullptr};
+    if (auto r = w.start()) return *r;
+    for (;;) {
+      const typename notify_type::listener listener = w.wake->enable();
+      if (auto r = w.listening("wait", "blocks")) return *r;
+      if (auto r = w.woken(deadline ? w.wake->wait_until(listener, *deadline) : w.wake->wait(listener), "wait"))
+        return *r;
     }
   }
 
-
  public:
-  // The async twin of wait(): the same order (listener first, check second),
-  // the task parked on an async listener instead of a blocked thread. Under
-  // flaw::listener_after_check the listener is linked only after the check
-  // and the lock are gone, as in the blocking form.
+  // The async twin of wait(): the same walk (listener first, check second),
+  // the task parked on an async listener instead of a blocked thread.
   task<outcome<V>> wait_async(K key) {
     const waker me = co_await current_waker{};
-    std::optional<std::uint64_t> round;
-    std::shared_ptr<notify_type> wake;
-    {
-      typename Sync::unique_lock lock(map_lock_);
-      if (auto r = check(key, round, &wake)) co_return *r;
-    }
+    walk w{*this, key, std::nullopt, nullptr};
+    if (auto r = w.start()) co_return *r;
     for (;;) {
-      typename notify_type::async_listener listener(*wake, me);
-      if constexpr (!std::is_same_v<Flaw, flaw::listener_after_check>) {
-        typename Sync::unique_lock lock(map_lock_);
-        if (auto r = check(key, round, nullptr)) co_return *r;
-      }
-      Sync::note("wait_async", key, "parks");
+      typename notify_type::async_listener listener(*w.wake, me);
+      if (auto r = w.listening("wait_async", "parks")) co_return *r;
       std::optional<typename notify_type::wake> why;
       while (!(why = listener.fired())) co_await park{};
-      if (*why == notify_type::wake::closed) {
-        Sync::note("wait_async", key, "woken by close");
-        co_return wait_error::closed;
-      }
-      Sync::note("wait_async", key, "notified, re-reads the slot");
-      typename Sync::unique_lock lock(map_lock_);
-      if (auto r = check(key, round, nullptr)) co_return *r;
+      if (auto r = w.woken(*why, "wait_async")) co_return *r;
     }
   }
 
  private:
   mutable typename Sync::mutex map_lock_;
-  typename Sync::template cell<std::unordered_map<K, slot>> slots_;  // guarded by map_lock_
-  typename Sync::template cell<bool> closed_{false};                 // guarded by map_lock_
+  slots_type slots_;  // guarded by map_lock_
 };
 
 }  // namespace oncecheck

@@ -6,9 +6,16 @@
 //   #include "impls/register_design.hpp"
 //   template <class K, class V, class Sync = oncecheck::sync::std_backend, class Flaw = oncecheck::flaw::none>
 //   class my_map { ... };                 // the contract of impls/once_map.hpp
-//   ONCECHECK_REGISTER_DESIGN(my_map);   // expects what a correct design gets:
-//                                        // pass, and in recursive_keys the
-//                                        // deadlock that names the cycle
+//   ONCECHECK_REGISTER_DESIGN(my_map);   // expects what a correct design of
+//                                        // its kind gets
+//
+// The rule (harness/runner/expectations.hpp; the run prints it): the design
+// is expected to give, in each scenario, what the project's correct designs
+// of its kind give in models/expected.tsv. With traits.async_wait that is
+// the correct async designs' rows (sharded_entry, notify, intrusive,
+// shared_future): pass everywhere but recursive_keys, whose cycle no design
+// can break (deadlock). Without it, the blocking-only designs' rows (condvar,
+// atomic_wait), whose tasks also block their worker in the async scenarios.
 //
 // A design that is known to fail somewhere says so, as a space-separated list
 // of scenario=verdict (the model verdict; on real threads a model `deadlock`

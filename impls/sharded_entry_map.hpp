@@ -10,10 +10,10 @@
 // slot and by its waiters.
 //
 // Locking protocol.
-//   shard::lock   guards shard::slots and shard::closed. register_key, done,
-//                 fail and close take it for writing (DashMap's `entry`);
-//                 get, wait and waiting take it for reading (DashMap's
-//                 `get`). Nobody takes two shard locks at once, and nobody
+//   shard::lock   guards shard::slots (the table and its closed flag).
+//                 register_key, done, fail and close take it for writing
+//                 (DashMap's `entry`); get, wait and waiting take it for
+//                 reading (DashMap's `get`). Nobody takes two shard locks at once, and nobody
 //                 takes one while waiting or while computing a value.
 //   notify        has its own mutex, taken after a shard lock (never before):
 //                 a waiter enables its listener while it still holds the
@@ -27,17 +27,13 @@
 // then can never fall into a gap. The waiter drops the guard before it
 // blocks, so the completer can get in.
 //
-// State transitions of a slot (under shard::lock, written):
-//   (none)   --register_key-->  waiting   (the caller is the leader; a fresh
-//                                          notify for the round)
-//   waiting  --done-->          filled    (final; the value stays)
-//   (none)   --done-->          filled    (done without register publishes)
-//   waiting  --fail-->          failed    (failures += 1; the round's waiters
-//                                          get the error)
-//   failed   --register_key-->  waiting   (a new round, a new notify)
-//   waiting, failed --close-->  closed    (final)
-// A waiter remembers `failures` when it first sees the slot; a change means
-// its round ended in failure even if a new round has started since.
+// State transitions of a slot (under shard::lock, written): the table of
+// impls/notify_slots.hpp, which notify_map shares (uv's Value::Waiting is
+// `pending` there, Filled is `ready`): (none) -register-> pending -done->
+// ready (final); pending -fail-> failed -register-> pending (a new round);
+// pending, failed -close-> closed (final). A waiter remembers the slot's
+// failure count when it first sees it; a change means its round ended in
+// failure even if a new round has started since.
 //
 // Tasks. wait_async() follows the same protocol with the task parked on an
 // async listener of the notify (tokio's `Notified`), linked under the guard;
@@ -77,7 +73,7 @@
 #include <utility>
 #include <vector>
 
-#include "notify.hpp"
+#include "notify_slots.hpp"
 #include "once_map.hpp"
 #include "task.hpp"
 #include "sync/std_backend.hpp"
@@ -85,17 +81,23 @@
 namespace oncecheck {
 
 namespace flaw {
+// Its truth: models/expected.tsv rows `sharded_entry entry_held_across_wait`, tests/pinned_replays.tsv
+// rows `sharded_entry entry_held_across_wait`, README "The designs" (tests/flaw_truth_test.py checks all three).
 struct entry_held_across_wait {
   static constexpr std::string_view name = "entry_held_across_wait";
   static constexpr std::string_view bug =
       "the waiter holds the shard's read guard while it waits: the completer cannot take the write lock to "
       "publish";
 };
+// Its truth: models/expected.tsv rows `sharded_entry get_while_entry_held`, tests/pinned_replays.tsv
+// rows `sharded_entry get_while_entry_held`, README "The designs" (tests/flaw_truth_test.py checks all three).
 struct get_while_entry_held {
   static constexpr std::string_view name = "get_while_entry_held";
   static constexpr std::string_view bug =
       "register_key calls get() on its own shard while holding the entry (write guard): it waits for itself";
 };
+// Its truth: models/expected.tsv rows `sharded_entry no_wake_on_drop`, tests/pinned_replays.tsv
+// rows `sharded_entry no_wake_on_drop`, README "The designs" (tests/flaw_truth_test.py checks all three).
 struct no_wake_on_drop {
   static constexpr std::string_view name = "no_wake_on_drop";
   static constexpr std::string_view bug =
@@ -134,63 +136,33 @@ class sharded_entry_map {
       Sync::note("register", key, "holds the entry, calls get() on the same shard");
       if (get(key)) return false;
     }
-    if (sh.closed.get()) return false;
-    auto [it, inserted] = sh.slots.mut().try_emplace(key);
-    slot& s = it->second;
-    if (!inserted && s.state != phase::failed) return false;
-    s.state = phase::waiting;
-    s.wake = std::make_shared<notify_type>();
-    Sync::note("register", key, "-> waiting, leader");
-    return true;
+    return sh.slots.lead(key);
   }
 
   void done(const K& key, V value) {
-    std::shared_ptr<notify_type> wake;
+    wake_ref wake;
     {
       shard& sh = shard_for(key);
       typename Sync::write_lock entry(sh.lock);
-      if (sh.closed.get()) return;
-      slot& s = sh.slots.mut()[key];
-      if (s.state == phase::filled || s.state == phase::closed) return;
-      s.state = phase::filled;
-      s.value.emplace(std::move(value));
-      wake = std::move(s.wake);
-      Sync::note("done", key, "-> filled");
+      wake = sh.slots.fill(key, std::move(value));
     }
-    if (wake) {
-      Sync::note("done", key, "notify_waiters (shard guard dropped)");
-      wake->notify_waiters();
-    }
+    slots_type::notify_waiters(wake, "done", key, "notify_waiters (shard guard dropped)");
   }
 
   void fail(const K& key, wait_error error) {
-    std::shared_ptr<notify_type> wake;
+    wake_ref wake;
     {
       shard& sh = shard_for(key);
       typename Sync::write_lock entry(sh.lock);
-      auto& slots = sh.slots.mut();
-      auto it = slots.find(key);
-      if (it == slots.end() || it->second.state != phase::waiting) return;
-      slot& s = it->second;
-      s.state = phase::failed;
-      s.error = error;
-      ++s.failures;
-      wake = std::move(s.wake);
-      Sync::note("fail", key, "-> failed");
+      wake = sh.slots.fail(key, error);
     }
-    if (wake) {
-      Sync::note("fail", key, "notify_waiters (shard guard dropped)");
-      wake->notify_waiters();
-    }
+    slots_type::notify_waiters(wake, "fail", key, "notify_waiters (shard guard dropped)");
   }
 
   std::optional<V> get(const K& key) const {
     const shard& sh = shard_for(key);
     typename Sync::read_lock guard(sh.lock);
-    const auto& slots = sh.slots.get();
-    auto it = slots.find(key);
-    if (it == slots.end() || it->second.state != phase::filled) return std::nullopt;
-    return it->second.value;
+    return sh.slots.get(key);
   }
 
   outcome<V> wait(const K& key) { return wait_until(key, std::nullopt); }
@@ -200,24 +172,16 @@ class sharded_entry_map {
   }
 
   void close() {
+    constexpr bool drop_silently = std::is_same_v<Flaw, flaw::no_wake_on_drop>;
     for (shard& sh : shards_) {
-      std::vector<std::shared_ptr<notify_type>> wakes;
+      std::vector<wake_ref> wakes;
       {
         typename Sync::write_lock entry(sh.lock);
-        sh.closed.mut() = true;
-        for (auto& [k, s] : sh.slots.mut()) {
-          if (s.state != phase::waiting && s.state != phase::failed) continue;
-          s.state = phase::closed;
-          if (s.wake) wakes.push_back(std::move(s.wake));
-          if constexpr (std::is_same_v<Flaw, flaw::no_wake_on_drop>)
-            Sync::note("close", k, "-> closed, its notify dropped without waking anyone");
-          else
-            Sync::note("close", k, "-> closed");
-        }
+        sh.slots.close(wakes, drop_silently ? "-> closed, its notify dropped without waking anyone" : "-> closed");
       }
       // Under the flaw the map's Arc<Notify> clones just die here, as they do
       // when uv's DashMap is dropped; the waiters' own clones are never told.
-      if constexpr (!std::is_same_v<Flaw, flaw::no_wake_on_drop>)
+      if constexpr (!drop_silently)
         for (auto& w : wakes) w->close();
     }
   }
@@ -225,86 +189,51 @@ class sharded_entry_map {
   std::size_t waiting(const K& key) const {
     const shard& sh = shard_for(key);
     typename Sync::read_lock guard(sh.lock);
-    const auto& slots = sh.slots.get();
-    auto it = slots.find(key);
-    if (it == slots.end() || !it->second.wake) return 0;
-    return it->second.wake->waiting();
+    return sh.slots.waiting(key);
   }
 
  private:
-  using notify_type = notify<Sync>;
-
-  enum class phase : std::uint8_t { waiting, filled, failed, closed };
-
-  struct slot {
-    phase state = phase::waiting;
-    std::shared_ptr<notify_type> wake;             // the round's notify while waiting
-    std::optional<V> value;                        // set once, when filled
-    wait_error error = wait_error::leader_failed;  // why the last round failed
-    std::uint64_t failures = 0;                    // rounds ended by fail()
-  };
+  using slots_type = notify_slots<K, V, Sync>;
+  using notify_type = typename slots_type::notify_type;
+  using wake_ref = typename slots_type::wake_ref;
 
   struct shard {
     mutable typename Sync::shared_mutex lock;
-    typename Sync::template cell<std::unordered_map<K, slot>> slots;  // guarded by lock
-    typename Sync::template cell<bool> closed{false};                 // guarded by lock
+    slots_type slots;  // guarded by lock
   };
 
   shard& shard_for(const K& key) { return shards_[std::hash<K>{}(key) % shard_count]; }
   const shard& shard_for(const K& key) const { return shards_[std::hash<K>{}(key) % shard_count]; }
 
-  // The answer a waiter of round `round` gets from slot `s`, if it need not wait.
-  static std::optional<outcome<V>> settled(const slot& s, std::uint64_t round) {
-    switch (s.state) {
-      case phase::filled: return outcome<V>(*s.value);
-      case phase::closed: return outcome<V>(wait_error::closed);
-      case phase::failed: return outcome<V>(s.error);
-      case phase::waiting:
-        if (s.failures != round) return outcome<V>(s.error);  // ours failed, a new round began
-        return std::nullopt;
+  // The waiter (a thread, or a parked `task`) is about to sleep with its
+  // listener enabled under `guard`: it drops the guard so the completer can
+  // take the write lock, except under flaw::entry_held_across_wait (uv's
+  // WaitMap hang: a reference into the map held across an .await).
+  static void before_sleep(typename Sync::read_lock& guard, bool task, const K& key) {
+    const char* op = task ? "wait_async" : "wait";
+    if constexpr (std::is_same_v<Flaw, flaw::entry_held_across_wait>) {
+      Sync::note(op, key, task ? "parks holding the shard's read guard" : "blocks holding the shard's read guard");
+    } else {
+      guard.unlock();
+      Sync::note(op, key, task ? "parks (listener linked, guard dropped)" : "blocks (listener enabled, guard dropped)");
     }
-    return std::nullopt;
   }
 
-  // With sh.lock held (read): the answer, or the notify of the round to
-  // listen on. `round` is set on the first look.
-  static std::optional<outcome<V>> look(const shard& sh, const K& key, std::optional<std::uint64_t>& round,
-                                        std::shared_ptr<notify_type>& wake) {
-    const auto& slots = sh.slots.get();
-    auto it = slots.find(key);
-    if (it == slots.end()) return outcome<V>(sh.closed.get() ? wait_error::closed : wait_error::not_registered);
-    const slot& s = it->second;
-    if (!round) round = s.failures;
-    if (auto r = settled(s, *round)) return r;
-    // Our own reference: close() may free the slot (and the map) while we sleep.
-    wake = s.wake;
-    return std::nullopt;
-  }
-
+  // Each round of a blocked thread's wait: look under the read guard, enable
+  // the listener under it (see the header), drop it, sleep. A parked task
+  // (wait_async) walks the same steps.
   outcome<V> wait_until(const K& key, std::optional<typename Sync::clock::time_point> deadline) {
     shard& sh = shard_for(key);
     std::optional<std::uint64_t> round;
     for (;;) {
       typename Sync::read_lock guard(sh.lock);
-      std::shared_ptr<notify_type> wake;
-      if (auto r = look(sh, key, round, wake)) return *r;
+      wake_ref wake;
+      if (auto r = sh.slots.look(key, round, &wake)) return *r;
       const typename notify_type::listener listener = wake->enable();  // under the guard: see the header
-      if constexpr (std::is_same_v<Flaw, flaw::entry_held_across_wait>) {
-        Sync::note("wait", key, "blocks holding the shard's read guard");
-      } else {
-        guard.unlock();
-        Sync::note("wait", key, "blocks (listener enabled, guard dropped)");
-      }
-      const auto w = deadline ? wake->wait_until(listener, *deadline) : wake->wait(listener);
-      if (w == notify_type::wake::closed) {
-        Sync::note("wait", key, "woken by close");
-        return wait_error::closed;  // the map may be gone: touch nothing of it
-      }
-      if (w == notify_type::wake::timed_out) {
-        Sync::note("wait", key, "timed out");
-        return wait_error::timed_out;
-      }
-      Sync::note("wait", key, "notified, re-reads the slot");
+      before_sleep(guard, false, key);
+      if (auto r = slots_type::ended_by(deadline ? wake->wait_until(listener, *deadline) : wake->wait(listener),
+                                        "wait", key))
+        return *r;
     }
   }
 
@@ -312,31 +241,21 @@ class sharded_entry_map {
   // The async twin of wait(): the same protocol, the task parked on an
   // async listener of the round's notify instead of a thread on the
   // notify's condition variable. Under flaw::entry_held_across_wait the
-  // task stays parked with the shard's read guard alive (uv's WaitMap hang:
-  // a reference into the map held across an .await): any task that needs
-  // the shard for writing then blocks its worker for good.
+  // task stays parked with the shard's read guard alive: any task that
+  // needs the shard for writing then blocks its worker for good.
   task<outcome<V>> wait_async(K key) {
     const waker me = co_await current_waker{};
     shard& sh = shard_for(key);
     std::optional<std::uint64_t> round;
     for (;;) {
       typename Sync::read_lock guard(sh.lock);
-      std::shared_ptr<notify_type> wake;
-      if (auto r = look(sh, key, round, wake)) co_return *r;
+      wake_ref wake;
+      if (auto r = sh.slots.look(key, round, &wake)) co_return *r;
       typename notify_type::async_listener listener(*wake, me);  // under the guard: see the header
-      if constexpr (std::is_same_v<Flaw, flaw::entry_held_across_wait>) {
-        Sync::note("wait_async", key, "parks holding the shard's read guard");
-      } else {
-        guard.unlock();
-        Sync::note("wait_async", key, "parks (listener linked, guard dropped)");
-      }
+      before_sleep(guard, true, key);
       std::optional<typename notify_type::wake> why;
       while (!(why = listener.fired())) co_await park{};
-      if (*why == notify_type::wake::closed) {
-        Sync::note("wait_async", key, "woken by close");
-        co_return wait_error::closed;
-      }
-      Sync::note("wait_async", key, "notified, re-reads the slot");
+      if (auto r = slots_type::ended_by(*why, "wait_async", key)) co_return *r;
     }
   }
 

@@ -97,6 +97,8 @@
 namespace oncecheck {
 
 namespace flaw {
+// Its truth: models/expected.tsv rows `shared_future remove_newer_entry`, tests/pinned_replays.tsv
+// rows `shared_future remove_newer_entry`, README "The designs" (tests/flaw_truth_test.py checks all three).
 struct remove_newer_entry {
   static constexpr std::string_view name = "remove_newer_entry";
   static constexpr std::string_view bug =

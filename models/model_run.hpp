@@ -129,8 +129,7 @@ inline verdict verdict_of(rl::test_result_e r, std::string& reason) {
     case rl::test_result_user_invariant_failed: {
       const auto& f = sync::relacy_failure();
       reason = f.message;
-      if (auto v = parse_verdict(f.kind)) return *v;
-      return verdict::assert_failed;
+      return f.set ? f.kind : verdict::assert_failed;
     }
     case rl::test_result_data_race: return verdict::data_race;
     case rl::test_result_access_to_freed_memory:
@@ -146,7 +145,25 @@ inline verdict verdict_of(rl::test_result_e r, std::string& reason) {
       reason = "self-deadlock: a thread locks what it already holds";
       return verdict::deadlock;
     case rl::test_result_livelock: return verdict::livelock;
+    // Relacy marks a destroyed mutex or condition variable as uninitialised:
+    // using one is using the memory of the object that owned it after that
+    // object was destroyed. The caller names the object from the trace.
+    case rl::test_result_usage_of_non_initialized_mutex:
+    case rl::test_result_usage_of_non_initialized_condvar:
+    case rl::test_result_usage_of_non_initialized_semaphore:
+    case rl::test_result_usage_of_non_initialized_event: return verdict::use_after_free;
     default: return verdict::assert_failed;
+  }
+}
+
+// What Relacy calls uninitialised when the object was destroyed under it.
+inline const char* destroyed_object(rl::test_result_e r) {
+  switch (r) {
+    case rl::test_result_usage_of_non_initialized_mutex: return "a mutex";
+    case rl::test_result_usage_of_non_initialized_condvar: return "a condition variable";
+    case rl::test_result_usage_of_non_initialized_semaphore: return "a semaphore";
+    case rl::test_result_usage_of_non_initialized_event: return "an event";
+    default: return nullptr;
   }
 }
 
@@ -161,6 +178,59 @@ rl::test_result_e run_relacy(rl::test_params& p, std::ostream& state_out, schedu
   return rl::test_result_success;
 }
 
+inline rl::test_params relacy_params(scheduler sched, const budget& b) {
+  // Streams Relacy writes into while its context is alive must not allocate
+  // through the checked heap: rl::ostringstream uses Relacy's raw allocator.
+  static rl::ostringstream sink;  // Relacy's progress lines: our own replace them
+  rl::test_params p;
+  p.iteration_count = b.iterations;
+  p.search_type = sched == scheduler::random ? rl::sched_random
+                  : sched == scheduler::bound ? rl::sched_bound
+                                              : rl::sched_full;
+  p.context_bound = b.context_bound;
+  p.execution_depth_limit = 20000;
+  p.progress_stream = &sink;
+  return p;
+}
+
+// Runs the one execution `state` names again, with history on, into `history`.
+template <class Test>
+void replay_with_history(scheduler sched, const budget& b, const std::string& state, rl::ostringstream& history,
+                         const char* label) {
+  sync::relacy_failure() = {};
+  control().reset(~0ull, 1e9, false, label);
+  rl::test_params again = relacy_params(sched, b);
+  again.output_stream = &history;
+  again.initial_state = state.c_str();
+  again.collect_history = true;
+  again.iteration_count = ~0ull;
+  rl::ostringstream unused;
+  std::string reason;
+  verdict_of(run_relacy<Test>(again, unused, sched), reason);
+}
+
+// The failure's trace and what it is about, from the failing execution's
+// history (the scenario's probe holds that execution's end too).
+template <class Scn>
+void describe_failure(cell_result& out, rl::test_result_e r, const std::string& history) {
+  // A run that ended blocked: the scenario may know why (a completion that
+  // was lost, a cycle of keys).
+  if constexpr (requires { Scn::explain_stuck(); }) {
+    if (out.result == verdict::deadlock || out.result == verdict::livelock)
+      if (auto why = Scn::explain_stuck()) {
+        out.result = why->kind;
+        out.reason = why->message;
+      }
+  }
+  const readable_trace t = make_readable(history, Scn::model_threads);
+  out.trace = t.text;
+  if (out.reason.empty()) out.reason = t.last_event;
+  if (const char* object = destroyed_object(r))
+    out.reason = std::string(object) + (t.last_object.empty() ? "" : " " + t.last_object) +
+                 " used after the object that owned it was destroyed" +
+                 (t.last_where.empty() ? "" : ", in " + t.last_where) + " (Relacy: " + t.last_event + ")";
+}
+
 // Runs the cell; on a failure runs the failing iteration once more with
 // history on and keeps the readable trace. `replay_state` starts from a
 // state a previous failure gave.
@@ -169,33 +239,15 @@ cell_result run_cell(scheduler sched, const budget& b, const std::optional<std::
   using test = model_test<Variant, Scenario>;
   using scn = typename test::scn;
   cell_result out;
-  out.design = std::string(Variant::design);
-  out.flaw = std::string(Variant::flaw);
-  out.scenario = std::string(scn::name);
-  out.mode = "model";
-  out.scheduler = std::string(to_string(sched));
+  out.design = std::string(Variant::design), out.flaw = std::string(Variant::flaw);
+  out.scenario = std::string(scn::name), out.mode = "model", out.scheduler = std::string(to_string(sched));
   out.threads = scn::model_threads;
-
-  // Streams Relacy writes into while its context is alive must not allocate
-  // through the checked heap: rl::ostringstream uses Relacy's raw allocator.
-  static rl::ostringstream sink;  // Relacy's progress lines: our own replace them
-  auto params = [&] {
-    rl::test_params p;
-    p.iteration_count = b.iterations;
-    p.search_type = sched == scheduler::random ? rl::sched_random
-                    : sched == scheduler::bound ? rl::sched_bound
-                                                : rl::sched_full;
-    p.context_bound = b.context_bound;
-    p.execution_depth_limit = 20000;
-    p.progress_stream = &sink;
-    return p;
-  };
 
   const std::string label = out.name();
   sync::relacy_failure() = {};
   control().reset(replay_state ? ~0ull : b.iterations, replay_state ? 1e9 : b.time_limit_s, b.progress,
                   label.c_str());
-  rl::test_params p = params();
+  rl::test_params p = relacy_params(sched, b);
   rl::ostringstream history, state;
   p.output_stream = &history;
   if (replay_state) {
@@ -209,42 +261,15 @@ cell_result run_cell(scheduler sched, const budget& b, const std::optional<std::
   out.result = verdict_of(r, out.reason);
   if (out.result == verdict::pass) {
     out.exhausted_search = r == rl::test_result_success && sched != scheduler::random;
-    out.reason = r == rl::test_result_success && sched != scheduler::random
-                     ? "every schedule within the bound explored"
-                     : "no failure in " + std::to_string(out.iterations) + " iterations";
+    out.reason = out.exhausted_search ? "every schedule within the bound explored"
+                                      : "no failure in " + std::to_string(out.iterations) + " iterations";
     return out;
   }
   out.first_failure_iteration = p.stop_iteration;
-  const std::string failing_state = replay_state ? *replay_state : std::string(state.str().c_str());
-
-  if (!replay_state) {
-    // Once more, that one execution only, with history on.
-    sync::relacy_failure() = {};
-    control().reset(~0ull, 1e9, false, label.c_str());
-    rl::test_params again = params();
-    again.output_stream = &history;
-    again.initial_state = failing_state.c_str();
-    again.collect_history = true;
-    again.iteration_count = ~0ull;
-    rl::ostringstream unused;
-    std::string reason2;
-    verdict_of(run_relacy<test>(again, unused, sched), reason2);
-  }
-  // A run that ended blocked: the scenario may know why (a completion that
-  // was lost, a cycle of keys). Its probe holds the failing execution's end,
-  // since the history run above replayed exactly that execution.
-  if constexpr (requires { scn::explain_stuck(); }) {
-    if (out.result == verdict::deadlock || out.result == verdict::livelock)
-      if (auto why = scn::explain_stuck()) {
-        out.result = parse_verdict(why->verdict).value_or(out.result);
-        out.reason = why->message;
-      }
-  }
-  const readable_trace t = make_readable(std::string(history.str().c_str()), scn::model_threads);
-  out.trace = t.text;
-  if (out.reason.empty()) out.reason = t.last_event;
-  out.replay = failing_state;  // the caller turns it into a command line
-  return out;
+  out.replay_state = replay_state ? *replay_state : std::string(state.str().c_str());
+  if (!replay_state) replay_with_history<test>(sched, b, out.replay_state, history, label.c_str());
+  describe_failure<scn>(out, r, std::string(history.str().c_str()));
+  return out;  // the runner turns replay_state into a command line
 }
 
 }  // namespace oncecheck::model

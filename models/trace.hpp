@@ -113,11 +113,14 @@ inline std::string describe_event(std::string e) {
 }
 
 struct readable_trace {
-  std::string text;        // the steps and the "why" lines
-  std::string last_event;  // Relacy's own last line (the failure)
+  std::string text;         // the steps and the "why" lines
+  std::string last_event;   // Relacy's own last line (the failure)
+  std::string last_where;   // where the failing step was: "notify::wait (notify.hpp:120)"
+  std::string last_object;  // the object the failing step touched, as aliased in the trace ("#3")
 };
 
-inline readable_trace make_readable(const std::string& history, int threads) {
+// The steps of Relacy's "execution history" section.
+inline std::vector<trace_step> history_steps(const std::string& history) {
   std::istringstream in(history);
   std::string line;
   std::vector<trace_step> steps;
@@ -131,43 +134,72 @@ inline readable_trace make_readable(const std::string& history, int threads) {
     trace_step step;
     if (in_history && parse_step(line, step)) steps.push_back(step);
   }
+  return steps;
+}
+
+// Where each thread was when the execution ended.
+struct thread_ends {
+  std::vector<const trace_step*> last, last_design;
+  std::vector<bool> finished;
+};
+
+inline void write_why(std::ostringstream& text, const thread_ends& ends, std::map<std::string, int>& aliases) {
+  text << "  why:\n";
+  for (std::size_t t = 0; t < ends.last.size(); ++t) {
+    const trace_step* last = ends.last[t];
+    text << "    T" << t << ": ";
+    if (ends.finished[t]) text << "finished";
+    else if (last) {
+      text << "stopped after step " << last->index << ", " << describe_event(alias_addresses(last->event, aliases))
+           << " in " << last->function << " (" << last->file << ":" << last->line << ")";
+      // What the thread was doing, in the design's own words.
+      if (const trace_step* d = ends.last_design[t]; d && d != last)
+        text << "; last design step " << d->index << ": " << d->event.substr(9);
+    }
+    else text << "had not started";
+    text << "\n";
+  }
+}
+
+// The failing step is Relacy's own; the design's line is the last
+// non-internal step of the same thread, and the object is the step's.
+inline void name_failing_step(readable_trace& out, const std::vector<trace_step>& steps,
+                              std::map<std::string, int>& aliases) {
+  const trace_step& failing = steps.back();
+  out.last_event = failing.event;
+  for (auto it = steps.rbegin(); it != steps.rend(); ++it)
+    if (it->thread == failing.thread && !it->internal) {
+      out.last_where = it->function + " (" + it->file + ":" + std::to_string(it->line) + ")";
+      break;
+    }
+  if (const auto at = failing.event.find("<0x"); at != std::string::npos)
+    out.last_object = alias_addresses(failing.event.substr(at, failing.event.find('>', at) - at + 1), aliases);
+}
+
+inline readable_trace make_readable(const std::string& history, int threads) {
+  const std::vector<trace_step> steps = history_steps(history);
   readable_trace out;
   if (steps.empty()) return out;
   std::map<std::string, int> aliases;
   std::ostringstream text;
-  std::vector<const trace_step*> last_of_thread(std::size_t(threads), nullptr);
-  std::vector<const trace_step*> last_design_step(std::size_t(threads), nullptr);
-  std::vector<bool> finished(std::size_t(threads), false);
+  thread_ends ends{std::vector<const trace_step*>(std::size_t(threads), nullptr),
+                   std::vector<const trace_step*>(std::size_t(threads), nullptr),
+                   std::vector<bool>(std::size_t(threads), false)};
   for (const auto& s : steps) {
-    const bool is_last = &s == &steps.back();
     if (s.thread >= 0 && s.thread < threads) {
-      if (s.event == "[THREAD FINISHED]") finished[std::size_t(s.thread)] = true;
-      else if (!s.internal) last_of_thread[std::size_t(s.thread)] = &s;
-      if (s.event.starts_with("[design] ")) last_design_step[std::size_t(s.thread)] = &s;
+      if (s.event == "[THREAD FINISHED]") ends.finished[std::size_t(s.thread)] = true;
+      else if (!s.internal) ends.last[std::size_t(s.thread)] = &s;
+      if (s.event.starts_with("[design] ")) ends.last_design[std::size_t(s.thread)] = &s;
     }
-    if (s.internal && !is_last) continue;
+    if (s.internal && &s != &steps.back()) continue;
     char head[32];
     std::snprintf(head, sizeof head, "  [%4d] T%d  ", s.index, s.thread);
     std::string event = describe_event(alias_addresses(s.event, aliases));
     if (event.size() < 52) event.resize(52, ' ');
     text << head << event << "  " << s.function << "  " << s.file << ":" << s.line << "\n";
   }
-  out.last_event = steps.back().event;
-  text << "  why:\n";
-  for (int t = 0; t < threads; ++t) {
-    const trace_step* last = last_of_thread[std::size_t(t)];
-    text << "    T" << t << ": ";
-    if (finished[std::size_t(t)]) text << "finished";
-    else if (last) {
-      text << "stopped after step " << last->index << ", " << describe_event(alias_addresses(last->event, aliases))
-           << " in " << last->function << " (" << last->file << ":" << last->line << ")";
-      // What the thread was doing, in the design's own words.
-      if (const trace_step* d = last_design_step[std::size_t(t)]; d && d != last)
-        text << "; last design step " << d->index << ": " << d->event.substr(9);
-    }
-    else text << "had not started";
-    text << "\n";
-  }
+  name_failing_step(out, steps, aliases);
+  write_why(text, ends, aliases);
   text << "    verdict: " << out.last_event << "\n";
   out.text = text.str();
   return out;

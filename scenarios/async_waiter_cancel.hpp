@@ -77,7 +77,7 @@ struct async_waiter_cancel_on {
     // Parked when the cancel came, so destroyed before it could return.
     char got[96];
     const auto& d = s.doomed_result.get();
-    expect<Sync>(!d, "wrong_value", "the cancelled task returned %s instead of being destroyed",
+    expect<Sync>(!d, verdict::wrong_value, "the cancelled task returned %s instead of being destroyed",
                  describe(d, got, sizeof got));
   }
 };

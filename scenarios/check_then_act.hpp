@@ -55,7 +55,7 @@ struct check_then_act {
     return get_or_compute(s.map, key, [&] {
       // Relaxed: a counter only, it must not order anything the design does.
       const int n = s.computes.fetch_add(1, std::memory_order_relaxed) + 1;
-      expect<Sync>(n == 1, "duplicate_compute", "key %llu computed %d times: thread %d computes it again (%s)",
+      expect<Sync>(n == 1, verdict::duplicate_compute, "key %llu computed %d times: thread %d computes it again (%s)",
                    static_cast<unsigned long long>(key), n, tid, who);
       Sync::busy_until([&] { return s.map.waiting(key) + 1 >= std::size_t(s.threads); }, max_compute_time);
       return value_of(key);
@@ -72,17 +72,17 @@ struct check_then_act {
 
   static void check(state& s) {
     const int n = s.computes.load(std::memory_order_relaxed);
-    expect<Sync>(n <= 1, "duplicate_compute", "key %llu computed %d times", static_cast<unsigned long long>(key), n);
-    expect<Sync>(n == 1, "wrong_value", "key %llu was never computed", static_cast<unsigned long long>(key));
+    expect<Sync>(n <= 1, verdict::duplicate_compute, "key %llu computed %d times", static_cast<unsigned long long>(key), n);
+    expect<Sync>(n == 1, verdict::wrong_value, "key %llu was never computed", static_cast<unsigned long long>(key));
     char got[96];
     for (int t = 0; t < s.results.size(); ++t) {
       const auto& r = s.results.get(t);
-      expect<Sync>(r && r->has_value() && r->value() == value_of(key), "wrong_value",
+      expect<Sync>(r && r->has_value() && r->value() == value_of(key), verdict::wrong_value,
                    "thread %d got %s, expected value %llu", t, describe(r, got, sizeof got),
                    static_cast<unsigned long long>(value_of(key)));
     }
     const auto& late = s.late.get();
-    expect<Sync>(late && late->has_value() && late->value() == value_of(key), "wrong_value",
+    expect<Sync>(late && late->has_value() && late->value() == value_of(key), verdict::wrong_value,
                  "the late request got %s, expected value %llu", describe(late, got, sizeof got),
                  static_cast<unsigned long long>(value_of(key)));
   }

@@ -39,7 +39,7 @@ struct coalesce {
     outcome<value_t> r = get_or_compute(s.map, key, [&] {
       // Relaxed: a counter only, it must not order anything the design does.
       const int n = s.computes.fetch_add(1, std::memory_order_relaxed) + 1;
-      expect<Sync>(n == 1, "duplicate_compute", "key %llu computed %d times: thread %d computes it again",
+      expect<Sync>(n == 1, verdict::duplicate_compute, "key %llu computed %d times: thread %d computes it again",
                    static_cast<unsigned long long>(key), n, tid);
       Sync::busy_until([&] { return s.map.waiting(key) + 1 >= std::size_t(s.threads); }, max_compute_time);
       return value_of(key);
@@ -49,12 +49,12 @@ struct coalesce {
 
   static void check(state& s) {
     const int n = s.computes.load(std::memory_order_relaxed);
-    expect<Sync>(n <= 1, "duplicate_compute", "key %llu computed %d times", static_cast<unsigned long long>(key), n);
-    expect<Sync>(n == 1, "wrong_value", "key %llu was never computed", static_cast<unsigned long long>(key));
+    expect<Sync>(n <= 1, verdict::duplicate_compute, "key %llu computed %d times", static_cast<unsigned long long>(key), n);
+    expect<Sync>(n == 1, verdict::wrong_value, "key %llu was never computed", static_cast<unsigned long long>(key));
     for (int t = 0; t < s.results.size(); ++t) {
       const auto& r = s.results.get(t);
       char got[96];
-      expect<Sync>(r && r->has_value() && r->value() == value_of(key), "wrong_value",
+      expect<Sync>(r && r->has_value() && r->value() == value_of(key), verdict::wrong_value,
                    "thread %d got %s, expected value %llu", t, describe(r, got, sizeof got),
                    static_cast<unsigned long long>(value_of(key)));
     }

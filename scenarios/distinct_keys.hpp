@@ -70,7 +70,7 @@ struct distinct_keys {
         if (!give_up) {
           give_up = now + max_wait;
         } else if (now >= *give_up) {
-          expect<Sync>(false, "hang",
+          expect<Sync>(false, verdict::hang,
                        "key %llu was not completed within %lld s while the leader of key %llu computed: "
                        "a slow leader of one key blocks another key",
                        static_cast<unsigned long long>(key_b), static_cast<long long>(max_wait.count()),
@@ -96,7 +96,7 @@ struct distinct_keys {
       char got[64];
       if (seen) std::snprintf(got, sizeof got, "value %llu", static_cast<unsigned long long>(*seen));
       else std::snprintf(got, sizeof got, "nothing");
-      expect<Sync>(seen && *seen == value_of(key_b), "wrong_value",
+      expect<Sync>(seen && *seen == value_of(key_b), verdict::wrong_value,
                    "get(%llu) returned %s right after done(%llu) returned: the completion was dropped or removed",
                    static_cast<unsigned long long>(key_b), got, static_cast<unsigned long long>(key_b));
     }
@@ -107,7 +107,7 @@ struct distinct_keys {
       const key_t k = t == 0 ? key_a : key_b;
       const auto& r = s.results.get(t);
       char got[96];
-      expect<Sync>(r && r->has_value() && r->value() == value_of(k), "wrong_value",
+      expect<Sync>(r && r->has_value() && r->value() == value_of(k), verdict::wrong_value,
                    "thread %d asked for key %llu and got %s, expected value %llu", t,
                    static_cast<unsigned long long>(k), describe(r, got, sizeof got),
                    static_cast<unsigned long long>(value_of(k)));

@@ -63,7 +63,7 @@ struct drop_with_waiters {
     for (int t = 1; t < s.results.size(); ++t) {
       const auto& r = s.results.get(t);
       char got[96];
-      expect<Sync>(r && !r->has_value() && r->error() == wait_error::closed, "wrong_value",
+      expect<Sync>(r && !r->has_value() && r->error() == wait_error::closed, verdict::wrong_value,
                    "waiter %d got %s, expected error closed", t, describe(r, got, sizeof got));
     }
   }

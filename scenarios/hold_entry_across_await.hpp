@@ -74,7 +74,7 @@ struct hold_entry_across_await_on {
     expect_leader<Sync>(s.registered, key);
     expect_value_of<Sync>(key, s.waited.get(), "the waiter task");
     const auto& n = s.neighbour_read.get();
-    expect<Sync>(n && *n == value_of(neighbour_key), "wrong_value",
+    expect<Sync>(n && *n == value_of(neighbour_key), verdict::wrong_value,
                  "the neighbour task read key %llu back as %s, expected %llu",
                  static_cast<unsigned long long>(neighbour_key), n && *n ? "another value" : "nothing",
                  static_cast<unsigned long long>(value_of(neighbour_key)));

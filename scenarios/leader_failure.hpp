@@ -92,7 +92,7 @@ struct leader_failure {
   // the other leader's exit whenever that exit happened before this claim.)
   static void lead_and_give_up(state& s, int tid) {
     const int n = s.leading.fetch_add(1, std::memory_order_relaxed) + 1;
-    expect<Sync>(n == 1, "duplicate_compute", "thread %d leads key %llu while another leader's round is in flight",
+    expect<Sync>(n == 1, verdict::duplicate_compute, "thread %d leads key %llu while another leader's round is in flight",
                  tid, static_cast<unsigned long long>(key));
     Sync::busy_until([&] { return s.map.waiting(key) + 1 >= std::size_t(s.threads); }, max_hold_time);
     s.leading.fetch_sub(1, std::memory_order_relaxed);
@@ -127,7 +127,7 @@ struct leader_failure {
     return get_or_compute(s.map, key, [&] {
       // Relaxed: a counter only, it must not order anything the design does.
       const int n = s.computes.fetch_add(1, std::memory_order_relaxed) + 1;
-      expect<Sync>(n == 1, "duplicate_compute", "key %llu computed %d times: thread %d computes it again (%s)",
+      expect<Sync>(n == 1, verdict::duplicate_compute, "key %llu computed %d times: thread %d computes it again (%s)",
                    static_cast<unsigned long long>(key), n, tid, which);
       return value_of(key);
     });
@@ -150,7 +150,7 @@ struct leader_failure {
         ++leaders;
         (error_of(*w) == wait_error::cancelled ? failed_with_cancelled : failed_with_leader_failed) = true;
       }
-    expect<Sync>(leaders >= 1, "assert", "nobody led the first round of fresh key %llu",
+    expect<Sync>(leaders >= 1, verdict::assert_failed, "nobody led the first round of fresh key %llu",
                  static_cast<unsigned long long>(key));
 
     char got[96];
@@ -161,21 +161,21 @@ struct leader_failure {
                       ((r->error() == wait_error::leader_failed && failed_with_leader_failed) ||
                        (r->error() == wait_error::cancelled && failed_with_cancelled) ||
                        r->error() == wait_error::not_registered);
-      expect<Sync>(ok, "wrong_value", "waiter %d got %s; its leaders failed with%s%s and nobody had computed it", t,
+      expect<Sync>(ok, verdict::wrong_value, "waiter %d got %s; its leaders failed with%s%s and nobody had computed it", t,
                    describe(r, got, sizeof got), failed_with_leader_failed ? " leader_failed" : "",
                    failed_with_cancelled ? " cancelled" : "");
     }
 
     const int n = s.computes.load(std::memory_order_relaxed);
-    expect<Sync>(n <= 1, "duplicate_compute", "key %llu computed %d times", static_cast<unsigned long long>(key), n);
-    expect<Sync>(n == 1, "wrong_value", "key %llu was not computed when asked for after its failed rounds",
+    expect<Sync>(n <= 1, verdict::duplicate_compute, "key %llu computed %d times", static_cast<unsigned long long>(key), n);
+    expect<Sync>(n == 1, verdict::wrong_value, "key %llu was not computed when asked for after its failed rounds",
                  static_cast<unsigned long long>(key));
     const auto& again = s.again.get();
-    expect<Sync>(again && again->has_value() && again->value() == value_of(key), "wrong_value",
+    expect<Sync>(again && again->has_value() && again->value() == value_of(key), verdict::wrong_value,
                  "the request after the failed rounds got %s, expected value %llu", describe(again, got, sizeof got),
                  static_cast<unsigned long long>(value_of(key)));
     const auto& after = s.after.get();
-    expect<Sync>(after && after->has_value() && after->value() == value_of(key), "wrong_value",
+    expect<Sync>(after && after->has_value() && after->value() == value_of(key), verdict::wrong_value,
                  "the request after the compute got %s, expected value %llu", describe(after, got, sizeof got),
                  static_cast<unsigned long long>(value_of(key)));
   }

@@ -72,7 +72,7 @@ struct lost_wakeup {
     for (int t = 1; t < s.results.size(); ++t) {
       const auto& r = s.results.get(t);
       char got[96];
-      expect<Sync>(r && r->has_value() && r->value() == value_of(key), "wrong_value",
+      expect<Sync>(r && r->has_value() && r->value() == value_of(key), verdict::wrong_value,
                    "waiter %d got %s, expected value %llu", t, describe(r, got, sizeof got),
                    static_cast<unsigned long long>(value_of(key)));
     }

@@ -150,7 +150,7 @@ struct notify_latency_on {
   static std::optional<stuck_explanation> explain_stuck() {
     const int inside = probe_inside.load(std::memory_order_relaxed);
     if (!probe_completed.load(std::memory_order_relaxed) || inside == 0) return std::nullopt;
-    return stuck_explanation{"lost_wakeup", std::to_string(inside) + (inside == 1 ? " waiter still waits" : " waiters still wait") +
+    return stuck_explanation{verdict::lost_wakeup, std::to_string(inside) + (inside == 1 ? " waiter still waits" : " waiters still wait") +
                                                 " for key 1 although done(1) returned"};
   }
 

@@ -51,7 +51,7 @@ struct recursive_keys {
     const key_t other = tid == 0 ? key_b : key_a;
     auto lead = try_lead(s.map, mine);
     if (!lead) {
-      expect<Sync>(false, "assert", "thread %d could not lead key %llu on a fresh map", tid,
+      expect<Sync>(false, verdict::assert_failed, "thread %d could not lead key %llu on a fresh map", tid,
                    static_cast<unsigned long long>(mine));
       return;
     }
@@ -78,7 +78,7 @@ struct recursive_keys {
       char got[96];
       // A cycle-detecting design fails the waits (any error); a value can
       // only be the other key's own.
-      expect<Sync>(r && (!r->has_value() || r->value() == value_of(other)), "wrong_value",
+      expect<Sync>(r && (!r->has_value() || r->value() == value_of(other)), verdict::wrong_value,
                    "the leader of key %llu waited for key %llu and got %s", static_cast<unsigned long long>(t == 0 ? key_a : key_b),
                    static_cast<unsigned long long>(other), describe(r, got, sizeof got));
     }

@@ -21,6 +21,7 @@
 #include <string_view>
 
 #include "../impls/once_map.hpp"
+#include "../impls/sync/verdict.hpp"
 
 namespace oncecheck::scenarios {
 
@@ -57,9 +58,9 @@ struct check_format {
   std::source_location where;
 };
 
-// Fails the run with `kind` (a verdict name) when `ok` is false.
+// Fails the run with verdict `kind` when `ok` is false.
 template <class Sync, class... Args>
-void expect(bool ok, std::string_view kind, check_format format, Args... args) {
+void expect(bool ok, verdict kind, check_format format, Args... args) {
   if (ok) return;
   char message[320];
   std::snprintf(message, sizeof message, format.text, args...);
@@ -72,7 +73,7 @@ const char* describe(const std::optional<outcome<V>>& r, char* buf, std::size_t 
 // The round's setup made a leader of `key` (its state registered it).
 template <class Sync>
 void expect_leader(bool registered, key_t key, std::source_location where = std::source_location::current()) {
-  expect<Sync>(registered, "assert", check_format("register_key(%llu) on a fresh map did not make a leader", where),
+  expect<Sync>(registered, verdict::assert_failed, check_format("register_key(%llu) on a fresh map did not make a leader", where),
                static_cast<unsigned long long>(key));
 }
 
@@ -81,7 +82,7 @@ template <class Sync>
 void expect_value_of(key_t key, const std::optional<outcome<value_t>>& r, const char* who,
                      std::source_location where = std::source_location::current()) {
   char got[96];
-  expect<Sync>(r && r->has_value() && r->value() == value_of(key), "wrong_value",
+  expect<Sync>(r && r->has_value() && r->value() == value_of(key), verdict::wrong_value,
                check_format("%s got %s, expected value %llu", where), who, describe(r, got, sizeof got),
                static_cast<unsigned long long>(value_of(key)));
 }

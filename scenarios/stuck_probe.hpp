@@ -40,7 +40,7 @@
 namespace oncecheck::scenarios {
 
 struct stuck_explanation {
-  std::string_view verdict;  // a verdict name of harness/verdict.hpp
+  verdict kind;
   std::string message;
 };
 
@@ -94,7 +94,7 @@ class stuck_probe {
       if (sleepers.empty()) continue;
       const std::string key = std::to_string(k);
       std::string who = thread_list(sleepers);
-      return stuck_explanation{"lost_wakeup", who + (sleepers.size() == 1 ? " still waits" : " still wait") +
+      return stuck_explanation{verdict::lost_wakeup, who + (sleepers.size() == 1 ? " still waits" : " still wait") +
                                                   " for key " + key + " although done(" + key + ") returned"};
     }
     return std::nullopt;
@@ -128,7 +128,7 @@ class stuck_probe {
                    std::to_string(load(u, &slot::leads)) + " and waits for key " +
                    std::to_string(load(u, &slot::waits_for));
       }
-      return stuck_explanation{"deadlock", std::move(message)};
+      return stuck_explanation{verdict::deadlock, std::move(message)};
     }
     return std::nullopt;
   }

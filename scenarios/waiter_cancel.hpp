@@ -83,10 +83,10 @@ struct waiter_cancel {
       const bool has_value = r && r->has_value() && r->value() == value_of(key);
       const bool gave_up = r && !r->has_value() && r->error() == wait_error::timed_out;
       if (timed(t))
-        expect<Sync>(has_value || gave_up, "wrong_value", "timed waiter %d got %s, expected value %llu or timed_out",
+        expect<Sync>(has_value || gave_up, verdict::wrong_value, "timed waiter %d got %s, expected value %llu or timed_out",
                      t, describe(r, got, sizeof got), static_cast<unsigned long long>(value_of(key)));
       else
-        expect<Sync>(has_value, "wrong_value", "waiter %d got %s, expected value %llu", t,
+        expect<Sync>(has_value, verdict::wrong_value, "waiter %d got %s, expected value %llu", t,
                      describe(r, got, sizeof got), static_cast<unsigned long long>(value_of(key)));
     }
   }

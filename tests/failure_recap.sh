@@ -3,10 +3,10 @@
 # last. CTest prints a failing test's output where the test ran, which for the
 # long matrix tests is hundreds of lines above the end; a CI log that keeps
 # only its tail would show that something failed but not what. This repeats
-# the lines that say what: the names of the failed tests, the stress cells
-# that differ from the expected matrix with their failure blocks (verdict,
-# reason, trace, replay), the model runner's differing cells with their
-# counterexamples, and the failed GoogleTest assertions.
+# the lines that say what: the names of the failed tests, the cells that
+# differ from the expected matrix with their failure blocks (verdict, reason,
+# trace, replay) and the runner's list of them (harness/runner/output.hpp
+# prints both, for every engine), and the failed GoogleTest assertions.
 set -u
 log="${1:?usage: failure_recap.sh BUILD_DIR}/Testing/Temporary/LastTest.log"
 if [ ! -r "$log" ]; then
@@ -24,7 +24,7 @@ awk '/^[0-9]+\/[0-9]+ Test: / { name = $0; sub(/^[0-9]+\/[0-9]+ Test: /, "", nam
 awk '
   /^DIFFERS: / {
     name = $0; sub(/^DIFFERS: /, "", name); sub(/: got .*/, "", name)
-    differs[name] = 1; order[++n] = $0
+    differs[name] = 1
   }
   { lines[NR] = $0 }
   END {
@@ -35,10 +35,9 @@ awk '
       for (j = i; j <= NR && lines[j] != ""; ++j) print lines[j]
       print ""
     }
-    for (i = 1; i <= n; ++i) print order[i]
   }' "$log"
-# The model runner lists its differing cells, with their counterexamples,
-# under one heading that ends at its summary line.
+# The runner lists its differing cells under one heading that ends at its
+# summary line.
 sed -n '/^Cells that differ from /,/^[0-9]* cells, [0-9]* differ/p' "$log"
 grep -E '(: Failure$|^\[  FAILED  \])' -A3 "$log" | head -60
 exit 0

@@ -25,6 +25,7 @@ Output:
   WARNING: ThreadSanitizer: data race (pid=28102)
   replay: oncecheck-stress --design intrusive --flaw no_unlink_on_cancel --scenario async_waiter_cancel/2w --seed 1
 
+Cells that differ from models/expected.tsv:
 DIFFERS: intrusive/no_unlink_on_cancel async_waiter_cancel/2w [tsan]: got data_race, expected pass|use_after_free
 
 224 cells, 1 differ from models/expected.tsv; results in stress-quick.json
@@ -36,7 +37,7 @@ Test Passed.
 2/3 Test: model_matrix_quick
 
 Cells that differ from models/expected.tsv:
-  notify/none coalesce [random]: got deadlock, expected pass: 2 threads wait forever
+DIFFERS: notify/none coalesce [random]: got deadlock, expected pass: 2 threads wait forever
 
 559 cells, 1 differ from the expected matrix; results in models-quick.json
 Test Failed.

@@ -14,7 +14,7 @@
 
 #include "harness/cell_result.hpp"
 #include "harness/registry.hpp"
-#include "harness/verdict.hpp"
+#include "impls/sync/verdict.hpp"
 #include "models/trace.hpp"
 #include "scenarios/coalesce.hpp"
 #include "scenarios/drop_with_waiters.hpp"
@@ -55,13 +55,12 @@ template <class Variant, template <class, class> class Scenario>
 void expect_found_and_replayed(verdict expected) {
   const cell_result found = model::run_cell<Variant, Scenario>(model::scheduler::random, kFindBudget, std::nullopt);
   ASSERT_EQ(name(found.result), name(expected)) << found.name() << ": " << found.reason;
-  ASSERT_TRUE(found.replay.has_value()) << "a failure must come with the state that reproduces it";
-  ASSERT_FALSE(found.replay->empty());
+  ASSERT_FALSE(found.replay_state.empty()) << "a failure must come with the state that reproduces it";
   EXPECT_TRUE(found.first_failure_iteration.has_value());
   EXPECT_NE(found.trace.find("condvar_map.hpp"), std::string::npos) << found.trace;
 
   const cell_result replayed =
-      model::run_cell<Variant, Scenario>(model::scheduler::random, kFindBudget, found.replay);
+      model::run_cell<Variant, Scenario>(model::scheduler::random, kFindBudget, found.replay_state);
   EXPECT_EQ(name(replayed.result), name(expected)) << replayed.name() << ": " << replayed.reason;
   EXPECT_FALSE(replayed.trace.empty()) << "a replay must print the counterexample";
   EXPECT_NE(replayed.trace.find("condvar_map.hpp"), std::string::npos)
@@ -69,7 +68,7 @@ void expect_found_and_replayed(verdict expected) {
       << replayed.trace;
   EXPECT_EQ(replayed.first_failure_iteration, found.first_failure_iteration)
       << "the replay must stop at the failing iteration it was given";
-  EXPECT_EQ(replayed.replay, found.replay);
+  EXPECT_EQ(replayed.replay_state, found.replay_state);
 }
 
 TEST(ModelReplay, NotifyOneUnchainedDeadlocksInCoalesce) {
@@ -96,7 +95,7 @@ void expect_pass_random() {
   EXPECT_EQ(name(r.result), name(verdict::pass)) << r.name() << ": " << r.reason << "\n" << r.trace;
   EXPECT_EQ(r.iterations, 3000u) << "a pass must have run its whole budget";
   EXPECT_FALSE(r.exhausted_search) << "a random run never claims to be exhaustive";
-  EXPECT_FALSE(r.replay.has_value());
+  EXPECT_TRUE(r.replay_state.empty());
 }
 
 template <class Variant, template <class, class> class Scenario>
@@ -115,6 +114,37 @@ TEST(ModelCorrectDesign, CoalescePassesBoundExhaustively) { expect_pass_bound<co
 TEST(ModelCorrectDesign, DropWithWaitersPassesRandom) { expect_pass_random<correct, scenarios::drop_with_waiters>(); }
 TEST(ModelCorrectDesign, DropWithWaitersPassesBoundExhaustively) {
   expect_pass_bound<correct, scenarios::drop_with_waiters>();
+}
+
+// A mutex used after the object that owned it was destroyed: Relacy calls it
+// "USAGE OF NON INITIALIZED MUTEX"; the verdict is use_after_free, and the
+// reason names the mutex and where it was used.
+template <class Map, class Sync>
+struct lock_after_destroy {
+  static constexpr std::string_view name = "lock_after_destroy";
+  static constexpr std::string_view summary = "locks a mutex whose owner is gone";
+  static constexpr int model_threads = 1;
+  static constexpr int min_threads = 1;
+  struct state {
+    explicit state(int) {}
+  };
+  static void thread(state&, int) {
+    using mutex = typename Sync::mutex;
+    alignas(mutex) unsigned char owner[sizeof(mutex)];
+    mutex* m = ::new (static_cast<void*>(owner)) mutex;
+    std::destroy_at(m);
+    m->lock();
+  }
+  static void check(state&) {}
+};
+
+TEST(ModelVerdict, ADestroyedMutexIsUseAfterFreeNamingIt) {
+  const cell_result r =
+      model::run_cell<correct, lock_after_destroy>(model::scheduler::random, model::budget{10, 30, 1, false}, std::nullopt);
+  EXPECT_EQ(name(r.result), name(verdict::use_after_free)) << r.reason << "\n" << r.trace;
+  EXPECT_TRUE(r.reason.starts_with("a mutex")) << r.reason;
+  EXPECT_NE(r.reason.find("used after the object that owned it was destroyed"), std::string::npos) << r.reason;
+  EXPECT_NE(r.reason.find("lock_after_destroy"), std::string::npos) << "where it was used: " << r.reason;
 }
 
 }  // namespace

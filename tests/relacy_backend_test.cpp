@@ -84,7 +84,7 @@ void expect_verdict(rl::test_result_e expected) {
 }
 
 void check(bool ok, const char* message) {
-  if (!ok) R::fail("assert", message);
+  if (!ok) R::fail(verdict::assert_failed, message);
 }
 
 // Every program has two threads at least, even where one would do: Relacy's
@@ -429,14 +429,14 @@ TEST(RelacySharedMutex, WriteLocksExcludeEachOther) {
 
 struct failing_check : rl::test_suite<failing_check, 2> {
   void thread(unsigned tid) {
-    if (tid == 1) R::fail("duplicate_compute", "key 1 computed 2 times");
+    if (tid == 1) R::fail(verdict::duplicate_compute, "key 1 computed 2 times");
   }
 };
 
 TEST(RelacyFail, FailEndsTheRunAndRecordsTheKind) {
   expect_verdict<failing_check>(rl::test_result_user_assert_failed);
   // The model driver names the verdict from this record.
-  EXPECT_STREQ(relacy_failure().kind, "duplicate_compute");
+  EXPECT_EQ(to_string(relacy_failure().kind), "duplicate_compute");
   EXPECT_TRUE(relacy_failure().set);
   EXPECT_NE(std::strstr(relacy_failure().message, "key 1 computed 2 times"), nullptr)
       << relacy_failure().message;

@@ -295,9 +295,9 @@ seen_failure& seen() {
   static seen_failure s;
   return s;
 }
-void recording_handler(std::string_view kind, std::string_view message, const std::source_location& where) {
+void recording_handler(verdict kind, std::string_view message, const std::source_location& where) {
   ++seen().calls;
-  seen().kind = std::string(kind);
+  seen().kind = std::string(to_string(kind));
   seen().message = std::string(message);
   seen().line = unsigned(where.line());
 }
@@ -323,13 +323,13 @@ TEST(StdBackend, FailCallsTheInstalledHookAndReturns) {
   {
     HookGuard guard(&recording_handler);
     const unsigned line = std::source_location::current().line() + 1;
-    Sync::fail("duplicate_compute", "key 1 computed 2 times");
+    Sync::fail(verdict::duplicate_compute, "key 1 computed 2 times");
     EXPECT_EQ(seen().calls, 1);
     EXPECT_EQ(seen().kind, "duplicate_compute");
     EXPECT_EQ(seen().message, "key 1 computed 2 times");
     EXPECT_EQ(seen().line, line) << "the location must be the caller's, not the backend's";
 
-    report_failure("wrong_value", "thread 2 got 4", std::source_location::current());
+    report_failure(verdict::wrong_value, "thread 2 got 4", std::source_location::current());
     EXPECT_EQ(seen().calls, 2);
     EXPECT_EQ(seen().kind, "wrong_value");
   }
@@ -339,7 +339,7 @@ TEST(StdBackend, FailCallsTheInstalledHookAndReturns) {
 TEST(StdBackendDeathTest, FailWithoutAHookAborts) {
   GTEST_FLAG_SET(death_test_style, "threadsafe");
   HookGuard none(nullptr);
-  EXPECT_DEATH(Sync::fail("assert", "no handler installed"), "oncecheck: assert: no handler installed");
+  EXPECT_DEATH(Sync::fail(verdict::assert_failed, "no handler installed"), "oncecheck: assert: no handler installed");
 }
 
 }  // namespace

@@ -1,7 +1,7 @@
 // What a scenario check does when it fails on a real backend, and the status
 // a timed wait returns (shared by every backend).
 //
-// A scenario reports a failed check through `Sync::fail(kind, message)`. Under
+// A scenario reports a failed check through `Sync::fail(verdict, message)`. Under
 // Relacy that ends the explored execution at once (the trace is the verdict's
 // evidence); on real threads the harness installs a handler that records the
 // first failure of the round and lets the threads run to the end, so that a
@@ -14,11 +14,13 @@
 #include <source_location>
 #include <string_view>
 
+#include "verdict.hpp"
+
 namespace oncecheck::sync {
 
 enum class wait_status { woken, timed_out };
 
-using failure_handler = void (*)(std::string_view kind, std::string_view message,
+using failure_handler = void (*)(verdict kind, std::string_view message,
                                  const std::source_location& where);
 
 inline std::atomic<failure_handler>& failure_hook() noexcept {
@@ -27,13 +29,14 @@ inline std::atomic<failure_handler>& failure_hook() noexcept {
 }
 
 // Without an installed handler (a user's own test), a failed check is fatal.
-inline void report_failure(std::string_view kind, std::string_view message,
+inline void report_failure(verdict kind, std::string_view message,
                            const std::source_location& where) {
   if (failure_handler h = failure_hook().load(std::memory_order_acquire)) {
     h(kind, message, where);
     return;
   }
-  std::fprintf(stderr, "oncecheck: %.*s: %.*s (%s:%u)\n", int(kind.size()), kind.data(),
+  const std::string_view name = to_string(kind);
+  std::fprintf(stderr, "oncecheck: %.*s: %.*s (%s:%u)\n", int(name.size()), name.data(),
                int(message.size()), message.data(), where.file_name(), unsigned(where.line()));
   std::abort();
 }

@@ -136,7 +136,7 @@ struct rw_tag;
 // and read by the model driver to name the verdict. Fixed buffers: a heap
 // allocation here would be charged to the checked program.
 struct relacy_failure_record {
-  char kind[48] = {};
+  verdict kind = verdict::assert_failed;
   char message[400] = {};
   bool set = false;
 };
@@ -357,10 +357,11 @@ struct relacy_backend {
     c.exec_log_msg(relacy_detail::info(l), buf);
   }
 
-  static void fail(std::string_view kind, std::string_view message, loc l = loc::current()) {
+  static void fail(verdict kind, std::string_view message, loc l = loc::current()) {
     relacy_failure_record& r = relacy_failure();
-    std::snprintf(r.kind, sizeof r.kind, "%.*s", int(kind.size()), kind.data());
-    std::snprintf(r.message, sizeof r.message, "%.*s: %.*s", int(kind.size()), kind.data(),
+    const std::string_view name = to_string(kind);
+    r.kind = kind;
+    std::snprintf(r.message, sizeof r.message, "%.*s: %.*s", int(name.size()), name.data(),
                   int(message.size()), message.data());
     r.set = true;
     rl::ctx().fail_test(r.message, rl::test_result_user_assert_failed, relacy_detail::info(l));

@@ -21,7 +21,7 @@
 //                        in a model
 //   allocate/deallocate  raw memory the checker tracks (leaks, use after free)
 //   note(op, key, what)  a design event for counterexample traces
-//   fail(kind, message)  a scenario check failed (kind is a verdict name)
+//   fail(verdict, message)  a scenario check failed with that verdict
 #pragma once
 
 #include <atomic>
@@ -96,7 +96,7 @@ struct std_backend {
   static void note(const char*, const K&, const char* = "",
                    std::source_location = std::source_location::current()) noexcept {}
 
-  static void fail(std::string_view kind, std::string_view message,
+  static void fail(verdict kind, std::string_view message,
                    std::source_location where = std::source_location::current()) {
     report_failure(kind, message, where);
   }

@@ -1,11 +1,10 @@
 """Time to detection: how long each scheduler takes to find each flaw.
 
-Rows are the flaw x scenario pairs where the expected matrix says the flaw
-must show and the correct design passes (a scenario every design fails the
-same way, recursive_keys' cycle, says nothing about a flaw): the rule of
-oncecheck-model's own table. Columns are the model schedulers and the stress
-builds; a figure is the iteration (or round) of the first failure and the
-milliseconds the run took to get there, or "not found in N".
+Rows are the flaw x scenario pairs whose model cells count for detection
+(each cell's `counts_for_detection`, set by the runner: the flaw must show
+there and the correct design passes there). Columns are the model schedulers
+and the stress builds; a figure is the iteration (or round) of the first
+failure and the milliseconds the run took to get there, or "not found in N".
 """
 
 from . import charts
@@ -16,18 +15,11 @@ from .doc import Cell, Note, Section, Table
 def detection_rows(results):
     """[(design, flaw, scenario)] and {(design, flaw, scenario, scheduler): cell}."""
     cells = list(results.models) + list(results.stress or [])
-    correct_fails = {(c["design"], c["scenario"]) for c in cells
-                     if c["flaw"] == "none" and V.expects_failure(c)}
     rows = V.ordered_unique((c["design"], c["flaw"], c["scenario"]) for c in results.models
-                            if c["flaw"] != "none" and V.expects_failure(c)
-                            and (c["design"], c["scenario"]) not in correct_fails)
+                            if V.counts_for_detection(c))
     by_key = {(c["design"], c["flaw"], c["scenario"], c["scheduler"]): c for c in cells}
     schedulers = sorted({c["scheduler"] for c in cells}, key=V.scheduler_rank)
     return rows, by_key, schedulers
-
-
-def found(c):
-    return c is not None and c["verdict"] not in ("pass", "unsupported") and c["first_failure_iteration"] is not None
 
 
 def figure(c):
@@ -36,7 +28,7 @@ def figure(c):
     if c["verdict"] == "unsupported":
         return Cell("unsupported", V.css("unsupported"), c.get("reason", ""))
     unit = "it" if c["mode"] == "model" else "round"
-    if found(c):
+    if V.detected(c):
         return Cell(f"{unit} {c['first_failure_iteration']:,} · {c['elapsed_ms']:,.0f} ms", V.css(c["verdict"]),
                     c.get("reason", ""))
     return Cell(f"not found in {c['iterations']:,}", "missed",
@@ -46,7 +38,7 @@ def figure(c):
 def fastest(cells):
     """A flaw's figure for one scheduler: its quickest detection over the
     scenarios that must catch it, naming that scenario."""
-    hits = [c for c in cells if found(c)]
+    hits = [c for c in cells if V.detected(c)]
     if not hits:
         ran = [c for c in cells if c is not None]
         return Cell(f"not found ({len(ran)} scenarios)" if ran else "–", "missed" if ran else "absent")
@@ -80,7 +72,7 @@ def detection_section(results):
     groups = []
     for sched in schedulers:
         times = {label: max(by_key[(d, f, s, sched)]["elapsed_ms"], 0.01)  # log axis: no zero
-                 for label, (d, f, s) in zip(labels, rows) if found(by_key.get((d, f, s, sched)))}
+                 for label, (d, f, s) in zip(labels, rows) if V.detected(by_key.get((d, f, s, sched)))}
         if times:
             groups.append((sched, times))
     section.blocks += [per_flaw, table]

@@ -44,6 +44,10 @@ _CELL_FIELDS = {
 }
 _NULLABLE_CELL_FIELDS = {"expected", "first_failure_iteration", "replay"}
 _OPTIONAL_CELL_FIELDS = {"reason": str, "trace": str, "exhausted_search": bool}
+# Written by the runner so the report reads its rules instead of repeating
+# them (reports/oncereport/verdicts.py). A file from before they existed stops
+# the report with one line: re-run the producer.
+_DERIVED_CELL_FIELDS = {"matches_expected": bool, "detected": bool, "counts_for_detection": bool}
 _LATENCY_FIELDS = {"waiter": str, "notifier_yields": bool, "samples": int,
                    "p50_us": (int, float), "p99_us": (int, float), "max_us": (int, float)}
 _TRAITS = {"blocking_wait": bool, "async_wait": bool, "timeouts": bool,
@@ -110,6 +114,11 @@ def load_cells(path, mode):
             where += f" ({cell['design']}/{cell['flaw']} {cell['scenario']})"
         _check_fields(path, where, cell, _CELL_FIELDS, nullable=_NULLABLE_CELL_FIELDS)
         _check_fields(path, where, cell, _OPTIONAL_CELL_FIELDS, required=False)
+        missing = [name for name in _DERIVED_CELL_FIELDS if name not in cell]
+        if missing:
+            raise InputError(path, f"{where}: no '{missing[0]}' field: written by an older oncecheck, "
+                                   "run its producer again (make check-models / make stress)")
+        _check_fields(path, where, cell, _DERIVED_CELL_FIELDS)
         if cell["verdict"] not in VERDICTS:
             raise InputError(path, f"{where}: unknown verdict '{cell['verdict']}'")
         if cell["mode"] != mode:

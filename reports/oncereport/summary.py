@@ -37,7 +37,7 @@ def correctness_lines(results, trusted, excluded):
         lines.append(f"Not advised: {d}, {_run(bad[0])}" + (f" (and {len(bad) - 1} more)" if len(bad) > 1 else "")
                      + ".")
     flaws = V.ordered_unique(V.row_key(c) for c in results.models if c["flaw"] != "none")
-    missed = [f for f in flaws if any(V.expects_failure(c) and not V.matches(c) for c in results.models
+    missed = [f for f in flaws if any(V.counts_for_detection(c) and not V.matches(c) for c in results.models
                                       if V.row_key(c) == f)]
     if flaws:
         lines.append(f"The model checker catches {len(flaws) - len(missed)} of {len(flaws)} flaws where the "

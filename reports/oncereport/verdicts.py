@@ -1,7 +1,12 @@
 """What a verdict means for the report: its colour, whether it matches, order.
 
-One place for the rules every section shares, so the matrix, the summary and
-the baseline diff agree on what "matches expected" and "worst" are.
+One place for the readings every section shares, so the matrix, the summary
+and the baseline diff agree. The rules themselves ("matches expected",
+"detected", "counts for the time-to-detection table") are the runner's, in
+harness/cell_result.hpp and harness/runner/matrix_run.hpp: each cell carries
+them as fields of its own (docs/results.md) and the report only reads them.
+A results file without them was written by an older oncecheck; inputs.py
+stops on it with one line.
 """
 
 # Scheduler order: the model's three, then the stress builds.
@@ -26,15 +31,19 @@ COLOURS = {
 
 
 def matches(cell):
-    """A cell matches when its verdict is one of the alternatives of expected."""
-    return cell["expected"] is not None and cell["verdict"] in cell["expected"].split("|")
+    """The verdict is one the expected matrix allows (the runner's own reading)."""
+    return cell["matches_expected"]
 
 
-def expects_failure(cell):
-    """The expected matrix says the flaw must show here. A detection-only
-    scheduler's `deadlock|pass` counts, a chance `pass|hang` does not: the
-    rule of oncecheck-model's own time-to-detection table."""
-    return bool(cell["expected"]) and not cell["expected"].startswith("pass")
+def counts_for_detection(cell):
+    """The flaw must show here and the correct design passes here: a row of
+    the time-to-detection table (the runner's own reading)."""
+    return cell["counts_for_detection"]
+
+
+def detected(cell):
+    """The run found its failure, at a known iteration or round."""
+    return cell is not None and cell["detected"]
 
 
 def scheduler_rank(name):

@@ -78,7 +78,8 @@ def latency_cells(designs):
         cells.append({"design": d, "flaw": "none", "scenario": "notify_latency/2w", "mode": "stress",
                       "scheduler": "plain", "threads": 3, "expected": "pass", "verdict": "pass",
                       "reason": NOTE, "iterations": 500, "elapsed_ms": 100.0, "first_failure_iteration": None,
-                      "replay": None, "trace": "", "exhausted_search": False, "latency": rows})
+                      "replay": None, "trace": "", "exhausted_search": False, "matches_expected": True,
+                      "detected": False, "counts_for_detection": False, "latency": rows})
     return cells
 
 

@@ -18,7 +18,8 @@ MAKE_REPORT = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__fil
 CELLS = [{"design": "condvar", "flaw": flaw, "scenario": "coalesce", "mode": "model", "scheduler": "random",
           "threads": 3, "expected": verdict, "verdict": verdict, "reason": "test cell", "iterations": 10,
           "elapsed_ms": 1.0, "first_failure_iteration": None if verdict == "pass" else 4,
-          "replay": None if verdict == "pass" else "true", "trace": "", "exhausted_search": False}
+          "replay": None if verdict == "pass" else "true", "trace": "", "exhausted_search": False,
+          "matches_expected": True, "detected": verdict != "pass", "counts_for_detection": flaw != "none"}
          for flaw, verdict in (("none", "pass"), ("check_then_act", "duplicate_compute"))]
 
 failures = []
@@ -64,6 +65,8 @@ def main():
     expect_error(work, "missing-field", json.dumps(no_verdict), mentions="missing field 'verdict'")
     expect_error(work, "unknown-verdict", json.dumps([dict(CELLS[0], verdict="maybe")]), mentions="'maybe'")
     expect_error(work, "not-an-array", json.dumps({"cells": CELLS}), mentions="array")
+    older = [{k: v for k, v in c.items() if k != "matches_expected"} for c in CELLS]
+    expect_error(work, "older-oncecheck", json.dumps(older), mentions="written by an older oncecheck")
     expect_error(work, "stress-truncated", good[:40], name="stress", mentions="not valid JSON")
     expect_error(work, "bench-no-name", json.dumps({"benchmarks": [{"real_time": 1}]}), name="bench",
                  mentions="missing field 'name'")

@@ -1,5 +1,8 @@
-// Verdicts: the one vocabulary shared by the model runner, the stress runner,
-// the expected matrix and the JSON results (see DESIGN.md, "Results").
+// Verdicts: the one vocabulary shared by the scenarios' checks (Sync::fail,
+// scenarios::expect), the engines, the expected matrix and the JSON results
+// (see DESIGN.md, "Results"). It sits beside the backends, below the
+// scenarios, so a check names a verdict as `verdict::duplicate_compute` and a
+// misspelled one is a compile error, not a run-time fallback.
 #pragma once
 
 #include <array>

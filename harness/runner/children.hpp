@@ -15,13 +15,14 @@
 #include <csignal>
 #include <cstdio>
 #include <functional>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
 
 extern char** environ;
 
-namespace oncecheck {
+namespace oncecheck::runner {
 
 struct child_job {
   std::vector<std::string> argv;
@@ -63,60 +64,64 @@ inline pid_t spawn_child(const child_job& job) {
   return rc == 0 ? pid : -1;
 }
 
-// Calls on_done(index, outcome) as each job ends (in the runner's thread),
-// and on_slow(labels, seconds) every `heartbeat` while jobs are running.
+// A started child: its process, its job and when it started.
+struct running_child {
+  pid_t pid;
+  std::size_t index;
+  std::chrono::steady_clock::time_point start;
+};
+
+// How the child ended, if it has: its own exit or signal, or the watchdog's
+// SIGKILL once it has run past its job's timeout (or the runner was
+// interrupted).
+inline std::optional<child_outcome> reap(const running_child& c, const child_job& job) {
+  int status = 0;
+  const pid_t r = waitpid(c.pid, &status, WNOHANG);
+  child_outcome o;
+  o.elapsed_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - c.start).count();
+  const bool over = o.elapsed_ms > job.timeout_s * 1000.0;
+  if (r == 0 && (over || g_interrupted)) {
+    kill(c.pid, SIGKILL);
+    waitpid(c.pid, &status, 0);
+    o.timed_out = over;
+    o.signal = SIGKILL;
+    return o;
+  }
+  if (r != c.pid) return std::nullopt;
+  if (WIFEXITED(status)) o.exit_code = WEXITSTATUS(status);
+  if (WIFSIGNALED(status)) o.signal = WTERMSIG(status);
+  return o;
+}
+
+// Calls on_start(index) just before a job's child starts (its environment is
+// the runner's at that moment), on_done(index, outcome) as each job ends (in
+// the runner's thread; not for children killed by an interruption), and
+// on_slow(labels, seconds) every `heartbeat` while jobs are running.
 inline void run_children(const std::vector<child_job>& jobs, int parallel,
+                         const std::function<void(std::size_t)>& on_start,
                          const std::function<void(std::size_t, const child_outcome&)>& on_done,
                          const std::function<void(const std::vector<std::string>&, double)>& on_slow,
                          std::chrono::seconds heartbeat = std::chrono::seconds(15)) {
   using clock = std::chrono::steady_clock;
-  struct running {
-    pid_t pid;
-    std::size_t index;
-    clock::time_point start;
-  };
-  std::vector<running> live;
+  std::vector<running_child> live;
   std::size_t next = 0;
   const auto t0 = clock::now();
   auto last_beat = t0;
   while ((next < jobs.size() && !g_interrupted) || !live.empty()) {
-    while (!g_interrupted && next < jobs.size() && int(live.size()) < parallel) {
+    for (; !g_interrupted && next < jobs.size() && int(live.size()) < parallel; ++next) {
+      on_start(next);
       const pid_t pid = spawn_child(jobs[next]);
-      if (pid < 0) {
-        child_outcome o;
-        o.exit_code = 127;
-        on_done(next, o);
-      } else {
-        live.push_back({pid, next, clock::now()});
-      }
-      ++next;
+      if (pid >= 0) live.push_back({pid, next, clock::now()});
+      else on_done(next, child_outcome{.exit_code = 127});
     }
     for (std::size_t i = 0; i < live.size();) {
-      int status = 0;
-      const pid_t r = waitpid(live[i].pid, &status, WNOHANG);
-      const double ms = std::chrono::duration<double, std::milli>(clock::now() - live[i].start).count();
-      const bool over = ms > jobs[live[i].index].timeout_s * 1000.0;
-      if (r == 0 && (over || g_interrupted)) {
-        kill(live[i].pid, SIGKILL);
-        waitpid(live[i].pid, &status, 0);
-        child_outcome o;
-        o.timed_out = over;
-        o.signal = SIGKILL;
-        o.elapsed_ms = ms;
-        if (!g_interrupted) on_done(live[i].index, o);
-        live.erase(live.begin() + std::ptrdiff_t(i));
+      const auto outcome = reap(live[i], jobs[live[i].index]);
+      if (!outcome) {
+        ++i;
         continue;
       }
-      if (r == live[i].pid) {
-        child_outcome o;
-        o.elapsed_ms = ms;
-        if (WIFEXITED(status)) o.exit_code = WEXITSTATUS(status);
-        if (WIFSIGNALED(status)) o.signal = WTERMSIG(status);
-        on_done(live[i].index, o);
-        live.erase(live.begin() + std::ptrdiff_t(i));
-        continue;
-      }
-      ++i;
+      if (!g_interrupted) on_done(live[i].index, *outcome);
+      live.erase(live.begin() + std::ptrdiff_t(i));
     }
     if (!live.empty() && clock::now() - last_beat >= heartbeat) {
       last_beat = clock::now();
@@ -128,4 +133,4 @@ inline void run_children(const std::vector<child_job>& jobs, int parallel,
   }
 }
 
-}  // namespace oncecheck
+}  // namespace oncecheck::runner

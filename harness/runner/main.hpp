@@ -1,0 +1,203 @@
+// main: the command line every engine's binary shares, and what it does
+// with it. A binary is `int main(int argc, char** argv) { my_engine e;
+// return oncecheck::runner::main(e, argc, argv); }`.
+//
+//   P --list                                  the catalogue
+//   P --catalogue-json FILE                   designs.json
+//   P --design D [--flaw F] --scenario S [--scheduler X] [engine options]
+//     [--seed N] [--param name=value ...] [--json FILE] [--expect VERDICT]
+//                                             one cell (or every worker count
+//                                             of an async scenario)
+//   P --check-all [--expected models/expected.tsv] [--budget quick|default]
+//     [--json FILE]                           the whole matrix (also --all)
+//   P --merge A.json B.json --json OUT        concatenate results files
+//
+// Exit codes: 0 pass (a single cell passed, or gave --expect; the matrix
+// matched), 1 a failure or a differing cell, 2 bad input (one line naming
+// it), 130 interrupted.
+#pragma once
+
+#include <algorithm>
+#include <cstdio>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <CLI/CLI.hpp>
+
+#include "child_cell.hpp"
+#include "engine.hpp"
+#include "matrix_run.hpp"
+#include "output.hpp"
+
+namespace oncecheck::runner {
+
+inline int usage_error(const std::string& message) {
+  std::fprintf(stderr, "oncecheck: %s\n", message.c_str());
+  return 2;
+}
+
+struct command {
+  bool list = false, check_all = false, child = false, quiet = false;
+  std::optional<std::string> catalogue_json, json, expect;
+  std::string design, flaw = "none", scenario;
+  std::vector<std::string> params, merge;
+  run_request request;
+  matrix_options matrix;
+};
+
+inline void add_common_options(CLI::App& app, command& c) {
+  app.add_flag("--list", c.list, "list designs, flaws and scenarios");
+  app.add_option("--catalogue-json", c.catalogue_json, "write designs.json (capabilities, flaws, scenarios) here");
+  app.add_option("--design", c.design, "design to run");
+  app.add_option("--flaw", c.flaw, "flaw of the design, or none");
+  app.add_option("--scenario", c.scenario, "scenario to run (an async one without /1w or /2w: both)");
+  app.add_option("--scheduler", c.request.scheduler, "scheduler to run it under");
+  app.add_option("--seed", c.request.options.seed, "seed of the run (scenarios and schedulers that draw)");
+  app.add_option("--param", c.params, "name=value a scenario or the engine reads (repeatable)");
+  app.add_option("--json", c.json, "write the result(s) as JSON to this file");
+  app.add_option("--expect", c.expect, "exit 0 only if the verdict is this one (pinned replays)");
+  app.add_flag("--quiet", c.quiet, "print nothing (with --json)");
+  app.add_flag("--progress", c.request.progress, "print progress every few seconds");
+  app.add_option("--display-name", c.matrix.display, "how replay commands name this program")->group("");
+  app.add_flag("--child", c.child, "run the cell in this process (used by the runner)")->group("");
+  app.add_flag("--check-all,--all", c.check_all, "run every cell and compare with the expected matrix");
+  app.add_option("--expected", c.matrix.expected_path, "expected matrix (with --check-all)");
+  app.add_option("--jobs", c.matrix.jobs, "cells run at once (with --check-all)")->check(CLI::PositiveNumber);
+  app.add_option("--budget", c.matrix.budget, "quick or default (with --check-all)");
+  app.add_option("--schedulers", c.matrix.schedulers, "schedulers to run (with --check-all)")->delimiter(',');
+  app.add_option("--detection-schedulers", c.matrix.detection_schedulers,
+                 "schedulers run only on flawed cells, to time detection (with --check-all)")
+      ->delimiter(',');
+  app.add_option("--stress-results,--other-results", c.matrix.other_results,
+                 "another engine's results for the time-to-detection table");
+  app.add_option("--merge", c.merge, "concatenate these results files into --json")->expected(1, -1);
+}
+
+// Bad input, as one line; nullopt when the command can run.
+inline std::optional<std::string> check_command(const engine& e, command& c) {
+  for (const std::string& p : c.params) {
+    const auto eq = p.find('=');
+    if (eq == std::string::npos || eq == 0) return "--param " + p + ": not name=value";
+    c.request.options.params[p.substr(0, eq)] = p.substr(eq + 1);
+  }
+  const auto known = e.schedulers();
+  std::vector<std::string> named = c.matrix.schedulers;
+  named.insert(named.end(), c.matrix.detection_schedulers.begin(), c.matrix.detection_schedulers.end());
+  if (!c.check_all) named.push_back(c.request.scheduler);
+  for (const auto& s : named)
+    if (std::find(known.begin(), known.end(), s) == known.end()) {
+      std::string list;
+      for (const auto& k : known) list += (list.empty() ? "" : ", ") + k;
+      return "unknown scheduler '" + s + "' (known: " + list + ")";
+    }
+  if (c.expect && !parse_verdict(*c.expect)) return "unknown verdict '" + *c.expect + "' for --expect";
+  if (c.matrix.budget != "quick" && c.matrix.budget != "default")
+    return "unknown budget '" + c.matrix.budget + "' (known: quick, default)";
+  return std::nullopt;
+}
+
+// The cells a single run names, checked: one, or each worker count.
+inline std::optional<std::string> single_cells(const command& c, std::vector<const cell*>& out) {
+  const catalogue& cat = catalogue::get();
+  std::vector<std::string> family = cat.family(c.scenario);
+  if (family.empty()) family.push_back(c.scenario);
+  for (const std::string& name : family) {
+    if (auto bad = cat.validate(c.design, c.flaw, name)) return bad;
+    out.push_back(cat.find(c.design, c.flaw, name));
+  }
+  return std::nullopt;
+}
+
+// Runs one cell in this process: the child side of every run, and a single
+// run of an engine that needs no child.
+inline cell_result run_here(engine& e, const cell& c, const run_request& r, const std::string& display) {
+  scenarios::mutable_run_options() = r.options;
+  scenarios::current_replay_note() = {};
+  cell_result out = e.run(c, r);
+  add_replay(e, out, r, display, scenarios::current_replay_note().text);
+  return out;
+}
+
+inline int run_single(engine& e, const command& c, const std::vector<const cell*>& cells) {
+  std::vector<cell_result> results;
+  for (const cell* one : cells) {
+    run_request r = c.request;
+    if (r.threads && r.threads < one->min_threads)
+      return usage_error("--threads " + std::to_string(r.threads) + " is too few for " + one->scenario +
+                         " (at least " + std::to_string(one->min_threads) + ")");
+    const bool in_child = e.single_run_in_child() && !c.child;
+    results.push_back(in_child ? run_in_child(e, *one, r, c.matrix.display, c.quiet)
+                               : run_here(e, *one, r, c.matrix.display));
+    if (c.child || c.quiet) continue;
+    print_result_line(results.back(), e.iteration_unit(), false);
+    if (results.back().result != verdict::pass) print_counterexample(results.back());
+    print_latency(results.back());
+  }
+  if (c.json) write_results(*c.json, results);
+  for (const cell_result& r : results) {
+    const std::string got(to_string(r.result));
+    if (c.expect && got != *c.expect) {
+      std::fprintf(stderr, "%s: expected %s, got %s\n", std::string(e.program()).c_str(), c.expect->c_str(), got.c_str());
+      return 1;
+    }
+    if (!c.expect && !c.child && r.result != verdict::pass) return 1;
+  }
+  return 0;
+}
+
+inline int merge_results(const command& c) {
+  if (!c.json) return usage_error("--merge needs --json OUT");
+  std::vector<cell_result> cells;
+  for (const auto& m : c.merge)
+    for (auto& r : read_results(m)) cells.push_back(std::move(r));
+  write_results(*c.json, cells);
+  return 0;
+}
+
+inline int dispatch(engine& e, command& c) {
+  if (c.list) {
+    print_catalogue();
+    return 0;
+  }
+  if (c.catalogue_json) {
+    write_catalogue(*c.catalogue_json);
+    if (!c.check_all) return 0;
+  }
+  if (!c.merge.empty()) return merge_results(c);
+  if (auto bad = check_command(e, c)) return usage_error(*bad);
+  c.request.progress = c.request.progress || !c.quiet;
+  c.request.result_path = c.json.value_or("");
+  if (c.check_all) {
+    c.matrix.json_path = c.json.value_or(e.default_results());
+    if (c.matrix.other_results.empty()) c.matrix.other_results = e.companion_results();
+    return run_matrix(e, c.matrix, c.request);
+  }
+  std::vector<const cell*> cells;
+  if (auto bad = single_cells(c, cells)) return usage_error(*bad);
+  return run_single(e, c, cells);
+}
+
+inline int main(engine& e, int argc, char** argv) {
+  CLI::App app{std::string(e.program()) + ": once-map designs, one engine of oncecheck"};
+  command c;
+  c.matrix.display = argv[0];
+  c.request.scheduler = e.schedulers().front();
+  add_common_options(app, c);
+  e.add_options(app, c.request);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& ex) {
+    return app.exit(ex);
+  } catch (const CLI::ParseError& ex) {
+    return usage_error(ex.what());
+  }
+  try {
+    return dispatch(e, c);
+  } catch (const std::exception& ex) {
+    std::fprintf(stderr, "%s: %s\n", std::string(e.program()).c_str(), ex.what());
+    return 2;
+  }
+}
+
+}  // namespace oncecheck::runner

@@ -1,0 +1,143 @@
+// matrix_run: `--check-all` (make check-models, make stress): every cell
+// under the engine's matrix schedulers, and its detection schedulers where a
+// flaw is expected, each in a child process, compared with the expected
+// matrix as it ends; then the JSON, the verdict matrix, the counterexamples,
+// the time-to-detection table and the cells that differ.
+//
+// Exit codes: 0 every cell gives its expected verdict, 1 some differ,
+// 130 interrupted (the cells that ran are written first).
+#pragma once
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "child_cell.hpp"
+#include "engine.hpp"
+#include "expectations.hpp"
+#include "output.hpp"
+
+namespace oncecheck::runner {
+
+struct matrix_options {
+  std::string expected_path = "models/expected.tsv";
+  std::string json_path;
+  std::string budget = "default";
+  std::vector<std::string> schedulers, detection_schedulers;  // empty: the engine's
+  std::string other_results;  // another engine's results for the detection table
+  int jobs = 0;               // 0: the engine's
+  std::string display;
+};
+
+struct planned_run {
+  const cell* c;
+  run_request request;
+  bool detection_only;
+};
+
+// The matrix's expected verdicts for `r`, and whether its row counts for
+// the time-to-detection table.
+inline void attach_expected(const engine& e, const expected_matrix& m, cell_result& r, bool detection_only) {
+  const expected_row* row = m.find(r.design, r.flaw, r.scenario);
+  if (!row) return;
+  r.expected = e.expected_of(*row, r.scheduler) + (detection_only ? "|pass" : "");
+  const expected_row* correct = m.find(r.design, "none", r.scenario);
+  r.counts_for_detection = r.flaw != "none" && !r.expected.starts_with("pass") &&
+                           !(correct && !e.expected_of(*correct, r.scheduler).starts_with("pass"));
+}
+
+inline std::vector<planned_run> plan_matrix(const engine& e, const expected_matrix& m, const matrix_options& o,
+                                            const run_request& base) {
+  std::vector<planned_run> out;
+  const auto& cells = catalogue::get().cells();
+  for (const cell& c : cells)
+    for (const auto& s : o.schedulers) out.push_back({&c, e.matrix_request(c, s, false, o.budget, base), false});
+  for (const cell& c : cells) {
+    const expected_row* row = m.find(c.design, c.flaw, c.scenario);
+    for (const auto& s : o.detection_schedulers)
+      if (row && !e.expected_of(*row, s).starts_with("pass"))
+        out.push_back({&c, e.matrix_request(c, s, true, o.budget, base), true});
+  }
+  return out;
+}
+
+inline void print_plan(const engine& e, const std::vector<planned_run>& plan, const matrix_options& o) {
+  std::printf("%s: %zu %s runs (%zu design-or-flaw x scenario cells, schedulers:", std::string(e.program()).c_str(),
+              plan.size(), std::string(e.mode()).c_str(), catalogue::get().cells().size());
+  for (const auto& s : o.schedulers) std::printf(" %s", s.c_str());
+  if (!o.detection_schedulers.empty()) std::printf("; to time detection:");
+  for (const auto& s : o.detection_schedulers) std::printf(" %s", s.c_str());
+  std::printf("), %d at a time\n", o.jobs);
+  if (user_build) std::printf("expected: %s\n", user_rule);
+  print_line_header(e.iteration_unit());
+}
+
+inline std::vector<cell_result> read_other_results(const std::string& path) {
+  if (path.empty() || !std::filesystem::exists(path)) return {};
+  try {
+    return read_results(path);
+  } catch (const std::exception& ex) {
+    std::printf("\n(%s)\n", ex.what());
+    return {};
+  }
+}
+
+// Runs the plan in children, `jobs` at a time; each result in plan order.
+inline std::vector<cell_result> run_plan(const engine& e, const expected_matrix& m,
+                                         const std::vector<planned_run>& plan, const matrix_options& o) {
+  const auto root = std::filesystem::temp_directory_path() /
+                    ("oncecheck-" + std::string(e.mode()) + "-" + std::to_string(getpid()));
+  std::vector<child_cell> children;
+  std::vector<child_job> jobs;
+  for (std::size_t i = 0; i < plan.size(); ++i) {
+    const auto dir = root / std::to_string(i);
+    std::filesystem::create_directories(dir);
+    children.push_back(plan_child(e, *plan[i].c, plan[i].request, o.display, dir, true));
+    jobs.push_back(children.back().job);
+  }
+  std::vector<std::optional<cell_result>> results(plan.size());
+  run_children(
+      jobs, o.jobs, [&](std::size_t i) { e.before_child(children[i].dir); },
+      [&](std::size_t i, const child_outcome& outcome) {
+        cell_result r = result_of_child(e, *plan[i].c, plan[i].request, children[i], outcome, o.display);
+        attach_expected(e, m, r, plan[i].detection_only);
+        print_result_line(r, e.iteration_unit(), true);
+        results[i] = std::move(r);
+      },
+      [&](const std::vector<std::string>& running, double seconds) {
+        std::printf("  ... %.0f s, running:", seconds);
+        for (const auto& l : running) std::printf(" %s;", l.c_str());
+        std::printf("\n");
+        std::fflush(stdout);
+      });
+  if (!g_interrupted) std::filesystem::remove_all(root);
+  std::vector<cell_result> done;
+  for (auto& r : results)
+    if (r) done.push_back(std::move(*r));
+  return done;
+}
+
+inline int run_matrix(const engine& e, matrix_options o, const run_request& base) {
+  if (o.schedulers.empty()) o.schedulers = e.matrix_schedulers();
+  if (o.detection_schedulers.empty()) o.detection_schedulers = e.detection_schedulers();
+  if (o.jobs <= 0) o.jobs = e.matrix_parallelism();
+  const expected_matrix expected = load_expected(o.expected_path);
+  const std::vector<planned_run> plan = plan_matrix(e, expected, o, base);
+  print_plan(e, plan, o);
+  install_interrupt_handler();
+  const std::vector<cell_result> done = run_plan(e, expected, plan, o);
+  write_results(o.json_path, done);
+  if (g_interrupted) {
+    std::printf("\ninterrupted: %zu of %zu runs ended; they are in %s\n", done.size(), plan.size(),
+                o.json_path.c_str());
+    return 130;
+  }
+  print_matrix(done);
+  print_detection_table(done, read_other_results(o.other_results));
+  return print_closing(done, o.expected_path, o.json_path) ? 1 : 0;
+}
+
+}  // namespace oncecheck::runner
