@@ -90,16 +90,26 @@ def build_report(args):
     return "oncecheck report", subtitle, banner, sections
 
 
+def charts_of(blocks):
+    """Every Chart among blocks, also those side by side in a Row (the benchmark charts)."""
+    from oncereport.doc import Chart, Row
+
+    for b in blocks:
+        if isinstance(b, Chart):
+            yield b
+        elif isinstance(b, Row):
+            yield from charts_of(b.blocks)
+
+
 def write_report(out, title, subtitle, banner, sections):
     from oncereport import render_html, render_md
-    from oncereport.doc import Chart
 
     charts_dir = os.path.join(out, "charts")
     os.makedirs(charts_dir, exist_ok=True)
     for stale in os.listdir(charts_dir):  # a chart of an earlier run must not linger
         if stale.endswith(".svg"):
             os.remove(os.path.join(charts_dir, stale))
-    for chart in (b for s in sections for b in s.blocks if isinstance(b, Chart)):
+    for chart in (c for s in sections for c in charts_of(s.blocks)):
         with open(os.path.join(charts_dir, chart.name + ".svg"), "w", encoding="utf-8") as f:
             f.write(chart.svg)
     with open(os.path.join(out, "index.html"), "w", encoding="utf-8") as f:

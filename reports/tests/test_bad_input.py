@@ -11,6 +11,7 @@ import argparse
 import copy
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -56,6 +57,13 @@ def expect_error(work, label, text, name="models", mentions=""):
         failures.append(label)
 
 
+def missing_charts(out):
+    """The charts/*.svg report.md links that are not in out/charts."""
+    with open(os.path.join(out, "report.md"), encoding="utf-8") as f:
+        links = re.findall(r"\]\((charts/[^)]+\.svg)\)", f.read())
+    return [link for link in links if not os.path.exists(os.path.join(out, link))]
+
+
 def expect_report(work, label, **docs):
     """Writes each of docs {name: document} as that input (models: the good
     one unless given); make_report must write a report and say nothing else."""
@@ -65,8 +73,12 @@ def expect_report(work, label, **docs):
         with open(files[name], "w") as f:
             json.dump(doc, f)
     run = report(work, **files)
-    ok = run.returncode == 0 and not run.stderr and os.path.exists(os.path.join(work, "report", "report.md"))
-    print(f"{'ok  ' if ok else 'FAIL'} {label}: exit {run.returncode}: {run.stderr.strip()[-600:]}")
+    md = os.path.join(work, "report", "report.md")
+    ok = run.returncode == 0 and not run.stderr and os.path.exists(md)
+    missing = [] if not ok else missing_charts(os.path.join(work, "report"))
+    ok = ok and not missing
+    print(f"{'ok  ' if ok else 'FAIL'} {label}: exit {run.returncode}: {run.stderr.strip()[-600:]}"
+          + (f" report.md links charts that were not written: {missing}" if missing else ""))
     if not ok:
         failures.append(label)
 
