@@ -10,6 +10,7 @@ Labels are names from the result files, so they are drawn as plain text (a
 safe characters of its name.
 """
 
+import functools
 import hashlib
 import io
 import re
@@ -18,6 +19,7 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402  (after choosing the backend)
+import numpy as np  # noqa: E402
 
 from .doc import Chart  # noqa: E402
 
@@ -47,6 +49,17 @@ def file_name(name):
     return f"{safe}-{hashlib.sha1(name.encode('utf-8')).hexdigest()[:8]}".lstrip("-")
 
 
+def quiet_numerics(chart):
+    """A chart of figures near the float limit (1e308: valid, if absurd)
+    overflows in the log axis' limits and transform; numpy's warning about it
+    would be noise on stderr, and the chart is drawn all the same."""
+    @functools.wraps(chart)
+    def drawn(*args, **kwargs):
+        with np.errstate(over="ignore", under="ignore", invalid="ignore", divide="ignore"):
+            return chart(*args, **kwargs)
+    return drawn
+
+
 def figure(name, width=6.4, height=3.4, ncols=1):
     """A new figure whose SVG ids are unique to `name`."""
     plt.rcParams["svg.hashsalt"] = name
@@ -64,6 +77,7 @@ def finish(fig, name, title):
     return Chart(name=file_name(name), title=title, svg=svg)
 
 
+@quiet_numerics
 def line_chart(name, title, series, xlabel, ylabel, references=(), log_y=False):
     """series: [(label, [(x, y)...])]; references: [(label, [(x, y)...])]
     drawn dashed grey (the floors). x is a power of two (threads, waiters)."""
@@ -89,6 +103,7 @@ def line_chart(name, title, series, xlabel, ylabel, references=(), log_y=False):
     return finish(fig, name, title)
 
 
+@quiet_numerics
 def dot_chart(name, title, rows, groups, xlabel):
     """rows: labels down the y axis; groups: [(label, {row: x})] one marker
     style each, log x (times that span microseconds to minutes)."""
@@ -107,6 +122,7 @@ def dot_chart(name, title, rows, groups, xlabel):
     return finish(fig, name, title)
 
 
+@quiet_numerics
 def latency_chart(name, title, panels, bar_labels):
     """panels: [(panel title, [(x label, [(p50, p99) or None per bar label])])].
     Bars are p50, the whisker above each reaches p99; log y."""
