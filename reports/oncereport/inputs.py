@@ -196,15 +196,15 @@ def read_json(path):
     except json.JSONDecodeError as e:
         raise InputError(path, f"not valid JSON ({e.msg}, line {e.lineno} column {e.colno})") from None
     except RecursionError:
-        raise InputError(path, "not valid JSON here: nested too deeply") from None
-    except ValueError as e:  # an integer of more than 4300 digits
-        raise InputError(path, f"not valid JSON here ({e})") from None
+        raise InputError(path, "JSON nested too deeply to read") from None
+    except ValueError as e:  # "Exceeds the limit (4300 digits) for integer string conversion: ..."
+        raise InputError(path, f"JSON this reader cannot take ({str(e).split(':')[0]})") from None
     except OSError as e:
         raise InputError(path, f"cannot read: {e.strerror}") from None
     try:
         _check_text(path, doc)
     except RecursionError:
-        raise InputError(path, "not valid JSON here: nested too deeply") from None
+        raise InputError(path, "JSON nested too deeply to read") from None
     return doc
 
 

@@ -123,6 +123,17 @@ def issue17_cases(work):
                  mentions="field 'scenarios'")
 
 
+def json_edge_cases(work):
+    """Valid JSON that json.load or the page writer could not take: each is
+    one line too."""
+    expect_error(work, "nested-too-deeply", "[" * 100000 + "]" * 100000, mentions="nested too deeply")
+    expect_error(work, "integer-of-5000-digits", json.dumps([dict(CELLS[0], iterations=0)]).replace(
+        '"iterations": 0', '"iterations": ' + "9" * 5000), mentions="4300 digits")
+    designs = synthetic.designs_json(["condvar"], {"condvar": ["check_then_act"]})
+    designs["designs"][0]["flaws"][0]["bug"] = "\ud800"  # json.dump writes it as the escape \ud800
+    expect_error(work, "lone-surrogate", json.dumps(designs), name="designs", mentions="surrogate")
+
+
 def odd_but_valid_cases(work):
     """Inputs a reader might take for broken that are not: they give a report."""
     new_fields = [dict(c, scheduler=sched, detected=c["verdict"] != "pass", matches_expected=True, executions=12,
@@ -172,6 +183,7 @@ def main():
                  mentions="'traits'")
 
     issue17_cases(work)
+    json_edge_cases(work)
     odd_but_valid_cases(work)
 
     # Only models.json: every other section says which command to run.
