@@ -14,6 +14,7 @@ import functools
 import hashlib
 import io
 import re
+import warnings
 
 import matplotlib
 
@@ -36,8 +37,10 @@ plt.rcParams.update({
 
 
 def plain(text):
-    """Text matplotlib draws as it is: `$` escaped, so no mathtext."""
-    return str(text).replace("$", r"\$")
+    """Text matplotlib draws as it is: `$` escaped, so no mathtext, and a
+    control character (a NUL in a name) shown as its escape."""
+    text = "".join(c if c.isprintable() else repr(c)[1:-1] for c in str(text))
+    return text.replace("$", r"\$")
 
 
 def file_name(name):
@@ -49,13 +52,16 @@ def file_name(name):
     return f"{safe}-{hashlib.sha1(name.encode('utf-8')).hexdigest()[:8]}".lstrip("-")
 
 
-def quiet_numerics(chart):
-    """A chart of figures near the float limit (1e308: valid, if absurd)
-    overflows in the log axis' limits and transform; numpy's warning about it
-    would be noise on stderr, and the chart is drawn all the same."""
+def quiet(chart):
+    """A chart drawn without warnings on stderr about what it draws all the
+    same: figures near the float limit (1e308: valid, if absurd) overflow in
+    a log axis' limits (numpy), and a name may hold a character the font has
+    no glyph for (matplotlib draws a box)."""
     @functools.wraps(chart)
     def drawn(*args, **kwargs):
-        with np.errstate(over="ignore", under="ignore", invalid="ignore", divide="ignore"):
+        with np.errstate(over="ignore", under="ignore", invalid="ignore", divide="ignore"), \
+                warnings.catch_warnings():
+            warnings.filterwarnings("ignore", message=r"Glyph \d+ .*missing from current font")
             return chart(*args, **kwargs)
     return drawn
 
@@ -77,7 +83,7 @@ def finish(fig, name, title):
     return Chart(name=file_name(name), title=title, svg=svg)
 
 
-@quiet_numerics
+@quiet
 def line_chart(name, title, series, xlabel, ylabel, references=(), log_y=False):
     """series: [(label, [(x, y)...])]; references: [(label, [(x, y)...])]
     drawn dashed grey (the floors). x is a power of two (threads, waiters)."""
@@ -103,7 +109,7 @@ def line_chart(name, title, series, xlabel, ylabel, references=(), log_y=False):
     return finish(fig, name, title)
 
 
-@quiet_numerics
+@quiet
 def dot_chart(name, title, rows, groups, xlabel):
     """rows: labels down the y axis; groups: [(label, {row: x})] one marker
     style each, log x (times that span microseconds to minutes)."""
@@ -122,7 +128,7 @@ def dot_chart(name, title, rows, groups, xlabel):
     return finish(fig, name, title)
 
 
-@quiet_numerics
+@quiet
 def latency_chart(name, title, panels, bar_labels):
     """panels: [(panel title, [(x label, [(p50, p99) or None per bar label])])].
     Bars are p50, the whisker above each reaches p99; log y."""

@@ -141,9 +141,11 @@ def odd_but_valid_cases(work):
                   for c in CELLS for sched, bound, fraction in (("dpor", None, None), ("pct", 2, 0.25))]
     new_fields.append(dict(CELLS[1], flaw="lost_cas", verdict="not_linearizable", expected="not_linearizable"))
     expect_report(work, "new-schedulers-and-fields", models=CELLS + new_fields)
-    # `$^$` is not valid mathtext: drawn as a label, matplotlib would raise
-    expect_report(work, "names-with-dollars-and-slashes",
-                  models=[dict(c, design="a$^$b", scenario="x/ y") for c in CELLS])
+    # `$^$` is not valid mathtext: drawn as a label, matplotlib would raise;
+    # a NUL and an emoji have no glyph in the font: it would warn on stderr
+    expect_report(work, "names-with-dollars-slashes-nul-emoji",
+                  models=[dict(c, design="a$^$b", scenario="x/ y") for c in CELLS]
+                  + [dict(c, design="nul\u0000 \U0001F600") for c in CELLS])
     bench = synthetic.bench_json(synthetic.DESIGNS)
     bench["context"]["load_avg"] = [0.5, 0.25]
     bench["context"]["caches"] = [{"type": "Unified", "level": 2, "size": 1048576, "num_sharing": 2}]

@@ -35,7 +35,7 @@ import shutil
 import sys
 import time
 
-from hypothesis import HealthCheck, given, seed, settings
+from hypothesis import HealthCheck, given, note, seed, settings
 from hypothesis import strategies as st
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -69,11 +69,23 @@ scalars = st.one_of(st.sampled_from(ODD_STRINGS), st.text(max_size=6), st.none()
                     st.sampled_from(ODD_NUMBERS), st.integers(-5, 100), st.floats())
 values = st.one_of(scalars, st.lists(scalars, max_size=3),
                    st.dictionaries(st.sampled_from(KEYS), scalars, max_size=3))
+
+
+def _join(*parts):
+    """A benchmark name from its parts (named, not a lambda: Hypothesis
+    reads a lambda's source to describe a draw)."""
+    return "/".join(p for part in parts for p in (part if isinstance(part, list) else [part]))
+
+
+def _param(key, value):
+    return f"{key}:{value}"
+
+
 bench_names = st.builds(
-    lambda workload, design, params, tail: "/".join([workload, design] + params + tail),
+    _join,
     st.sampled_from(list(B.WORKLOADS) + ["memory", "BM_other", ""]),
     st.sampled_from(["condvar", "notify", "floor.lockfree", "floor.futex", "floor.barrier", "", "a$^$"]),
-    st.lists(st.builds(lambda k, v: f"{k}:{v}", st.sampled_from(list(B.PARAMS) + ["repeats", "x"]),
+    st.lists(st.builds(_param, st.sampled_from(list(B.PARAMS) + ["repeats", "x"]),
                        st.sampled_from(["1", "2", "8", "0", "²", "abc", "", "-1", "2147483648", "007", " 4",
                                         "same_worker"])), max_size=3),
     st.sampled_from([[], ["real_time"], ["iterations:10"]]))
@@ -99,13 +111,15 @@ def place(doc, path, value):
 
 
 def mutate(data, docs):
-    """One mutation of one file, drawn from `data`; returns a label for the log."""
+    """One mutation of one file, drawn from `data`. Places are drawn as
+    indexes and told with note(), so a failure prints paths, not subtrees."""
     name = data.draw(st.sampled_from(FILES), label="file")
     doc = docs[name]
     everything = list(nodes(doc))
     op = data.draw(st.sampled_from(["replace", "delete", "add", "copy", "duplicate", "rename", "everywhere"]),
                    label="op")
-    path, node = data.draw(st.sampled_from(everything), label="at")
+    path, node = everything[data.draw(st.integers(0, len(everything) - 1), label="at")]
+    note(f"{name}.json: {op} at {list(path)}")
     if op == "replace":
         docs[name] = place(doc, path, data.draw(values, label="value"))
     elif op == "delete" and path:
@@ -115,7 +129,8 @@ def mutate(data, docs):
         node[data.draw(st.one_of(st.sampled_from(KEYS), st.text(max_size=4)), label="key")] = \
             data.draw(values, label="value")
     elif op == "copy":
-        _, source = data.draw(st.sampled_from(everything), label="from")
+        source_path, source = everything[data.draw(st.integers(0, len(everything) - 1), label="from")]
+        note(f"  from {list(source_path)}")
         docs[name] = place(doc, path, copy.deepcopy(source))
     elif op == "duplicate" and isinstance(node, list) and node:
         node.append(copy.deepcopy(node[data.draw(st.integers(0, len(node) - 1), label="item")]))
@@ -125,11 +140,8 @@ def mutate(data, docs):
         for _, obj in everything:
             if isinstance(obj, dict) and path[-1] in obj:
                 obj[path[-1]] = copy.deepcopy(value)
-    elif op == "rename" and name == "bench":
-        entry = data.draw(st.sampled_from(doc["benchmarks"]), label="entry") if isinstance(doc, dict) \
-            and isinstance(doc.get("benchmarks"), list) and doc["benchmarks"] else None
-        if isinstance(entry, dict):
-            entry["name"] = entry["run_name"] = data.draw(bench_names, label="name")
+    elif op == "rename" and isinstance(node, dict) and "name" in node:
+        node["name"] = node["run_name"] = data.draw(bench_names, label="name")
 
 
 outcomes = {"report": 0, "drawn": 0, "error": 0}
