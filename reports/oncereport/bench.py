@@ -82,7 +82,7 @@ def parse_name(name):
         if key in COUNT_PARAMS:
             # str.isdigit() also takes '²' and '٣', which int() refuses or reads as another digit.
             if not (value.isascii() and value.isdigit() and 1 <= int(value) <= MAX_COUNT):
-                raise ValueError(f"param '{key}' should be a whole number from 1 to {MAX_COUNT}, not '{value}'")
+                raise ValueError(f"param '{key}' should be a whole number from 1 to {MAX_COUNT}, not {value!r}")
             params[key] = int(value)
         elif not value:
             raise ValueError(f"param '{key}' has no value")

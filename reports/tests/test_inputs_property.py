@@ -87,7 +87,7 @@ bench_names = st.builds(
     st.sampled_from(["condvar", "notify", "floor.lockfree", "floor.futex", "floor.barrier", "", "a$^$"]),
     st.lists(st.builds(_param, st.sampled_from(list(B.PARAMS) + ["repeats", "x"]),
                        st.sampled_from(["1", "2", "8", "0", "²", "abc", "", "-1", "2147483648", "007", " 4",
-                                        "same_worker"])), max_size=3),
+                                        "1\n2", "same_worker"])), max_size=3),
     st.sampled_from([[], ["real_time"], ["iterations:10"]]))
 
 
