@@ -9,6 +9,7 @@ command produces them. A missing or malformed input is one line on stderr,
 """
 
 import argparse
+import math
 import os
 import sys
 
@@ -18,8 +19,27 @@ from oncereport.inputs import InputError
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
+class OneLineParser(argparse.ArgumentParser):
+    """A bad argument is one line and exit 2, like a bad input file (argparse
+    would print its usage block first)."""
+
+    def error(self, message):
+        self.exit(2, f"{self.prog}: {message} (--help lists the options)\n")
+
+
+def threshold(text):
+    """--threshold: a finite percentage >= 0 (nan would flag nothing, silently)."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not (math.isfinite(value) and value >= 0):
+        raise argparse.ArgumentTypeError(f"should be a percentage >= 0, not '{text}'")
+    return value
+
+
 def parse_args(argv):
-    p = argparse.ArgumentParser(prog="make_report", description=__doc__.split("\n\n")[0])
+    p = OneLineParser(prog="make_report", description=__doc__.split("\n\n")[0])
     p.add_argument("--results", default="build/results", help="directory of the result files (default %(default)s)")
     p.add_argument("--out", default="build/report", help="where the report goes (default %(default)s)")
     p.add_argument("--baseline", help="an earlier run's results directory: show deltas and regressions")
@@ -27,7 +47,7 @@ def parse_args(argv):
         p.add_argument(f"--{name}", metavar="FILE", help=f"{name}.json to read instead of the one in --results")
     p.add_argument("--build-dir", default=os.path.join(REPO, "build", "release"),
                    help="build whose CMakeCache.txt gives the flags (default build/release)")
-    p.add_argument("--threshold", type=float, default=10.0,
+    p.add_argument("--threshold", type=threshold, default=10.0,
                    help="percent worse than the baseline that counts as a regression (default %(default)s)")
     return p.parse_args(argv)
 
@@ -70,16 +90,26 @@ def build_report(args):
     return "oncecheck report", subtitle, banner, sections
 
 
+def charts_of(blocks):
+    """Every Chart among blocks, also those side by side in a Row (the benchmark charts)."""
+    from oncereport.doc import Chart, Row
+
+    for b in blocks:
+        if isinstance(b, Chart):
+            yield b
+        elif isinstance(b, Row):
+            yield from charts_of(b.blocks)
+
+
 def write_report(out, title, subtitle, banner, sections):
     from oncereport import render_html, render_md
-    from oncereport.doc import Chart
 
     charts_dir = os.path.join(out, "charts")
     os.makedirs(charts_dir, exist_ok=True)
     for stale in os.listdir(charts_dir):  # a chart of an earlier run must not linger
         if stale.endswith(".svg"):
             os.remove(os.path.join(charts_dir, stale))
-    for chart in (b for s in sections for b in s.blocks if isinstance(b, Chart)):
+    for chart in (c for s in sections for c in charts_of(s.blocks)):
         with open(os.path.join(charts_dir, chart.name + ".svg"), "w", encoding="utf-8") as f:
             f.write(chart.svg)
     with open(os.path.join(out, "index.html"), "w", encoding="utf-8") as f:

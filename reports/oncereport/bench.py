@@ -5,12 +5,21 @@ Benchmark may append parts of its own (real_time, iterations:N) and, with
 repetitions, aggregate rows (`_mean`, `_median`...): a record takes the median
 aggregate when there is one, else the mean, else the average of the
 repetitions, and parts that are not a known `param:value` are ignored.
+
+The grammar lives here and inputs.py enforces it on load: a count param
+(threads, waiters) is a whole number from 1 to MAX_COUNT in ASCII digits, a
+counter the report reads is a finite number >= 0 (floor_ratio > 0), so the
+charts, tables and means below never meet a string axis or a log of zero.
 """
 
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-PARAMS = ("threads", "waiters", "placement")
+COUNT_PARAMS = ("threads", "waiters")   # the x axes: whole numbers
+PARAMS = COUNT_PARAMS + ("placement",)  # placement: a word (same_worker, other_worker)
+MAX_COUNT = 2**31 - 1
+# Aggregate rows a record is made of (the others, stddev and cv, are not read).
+READ_AGGREGATES = ("median", "mean")
 
 
 @dataclass(frozen=True)
@@ -36,6 +45,10 @@ WORKLOADS = {
                               ("hit", "floor.lockfree")),
 }
 MEMORY_COUNTERS = ("allocs_per_waiter", "bytes_per_waiter", "allocs_per_key", "bytes_per_key")
+# Every counter some section reads; floor_ratio is a ratio of two positive figures.
+READ_COUNTERS = tuple(dict.fromkeys(["floor_ratio", "wake_p99", "violations"]
+                                    + [w.figure for w in WORKLOADS.values()] + list(MEMORY_COUNTERS)))
+POSITIVE_COUNTERS = ("floor_ratio",)
 
 
 @dataclass
@@ -55,38 +68,64 @@ class Record:
 
 
 def parse_name(name):
-    """`hit/condvar/threads:4/real_time` -> ('hit', 'condvar', {'threads': 4}), or None."""
+    """`hit/condvar/threads:4/real_time` -> ('hit', 'condvar', {'threads': 4}),
+    or None when the name is no `workload/design` the report reads. A known
+    param with a value outside the grammar is a ValueError saying which."""
     parts = name.split("/")
-    if len(parts) < 2:
+    if len(parts) < 2 or (parts[0] not in WORKLOADS and parts[0] != "memory"):
         return None
     params = {}
     for part in parts[2:]:
         key, sep, value = part.partition(":")
-        if sep and key in PARAMS:
-            params[key] = int(value) if value.isdigit() else value
+        if not sep or key not in PARAMS:
+            continue
+        if key in COUNT_PARAMS:
+            # str.isdigit() also takes '²' and '٣', which int() refuses or reads as another digit.
+            if not (value.isascii() and value.isdigit() and 1 <= int(value) <= MAX_COUNT):
+                raise ValueError(f"param '{key}' should be a whole number from 1 to {MAX_COUNT}, not {value!r}")
+            params[key] = int(value)
+        elif not value:
+            raise ValueError(f"param '{key}' has no value")
+        else:
+            params[key] = value
     return parts[0], parts[1], params
 
 
+def run_name(entry):
+    """The name an entry's repetitions and aggregates share."""
+    return entry.get("run_name", entry["name"])
+
+
+def is_read(entry):
+    """Whether a record is made of this entry: not an error, and not an
+    aggregate other than READ_AGGREGATES."""
+    if entry.get("error_occurred"):
+        return False
+    return entry.get("run_type") != "aggregate" or entry.get("aggregate_name", "") in READ_AGGREGATES
+
+
 def _counters(entry):
-    return {k: float(v) for k, v in entry.items()
-            if isinstance(v, (int, float)) and not isinstance(v, bool)}
+    """The READ_COUNTERS of an entry as floats. Only those: the others
+    (iterations, real_time, a user's counter) are not checked on load and
+    may be anything, an integer too large for a float included."""
+    return {k: float(entry[k]) for k in READ_COUNTERS if k in entry}
 
 
 def records(bench):
     """[Record] of the workloads docs/results.md names; others are left out."""
     runs = defaultdict(lambda: {"iteration": [], "aggregate": {}})
     for entry in bench["benchmarks"]:
-        if entry.get("error_occurred"):
+        if not is_read(entry):
             continue
-        run = runs[entry.get("run_name", entry["name"])]
+        run = runs[run_name(entry)]
         if entry.get("run_type") == "aggregate":
             run["aggregate"][entry.get("aggregate_name", "")] = entry
         else:
             run["iteration"].append(entry)
     out = []
-    for run_name, run in runs.items():
-        parsed = parse_name(run_name)
-        if not parsed or (parsed[0] not in WORKLOADS and parsed[0] != "memory"):
+    for name, run in runs.items():
+        parsed = parse_name(name)
+        if not parsed:
             continue
         if "median" in run["aggregate"] or "mean" in run["aggregate"]:
             counters = _counters(run["aggregate"].get("median") or run["aggregate"]["mean"])

@@ -3,6 +3,7 @@ build flags, CPU count, commit, dates, and bench.json's own context block.
 """
 
 import datetime
+import json
 import os
 import subprocess
 
@@ -34,11 +35,12 @@ def cmake_cache(build_dir):
     return found
 
 
-def _context_value(value):
-    if isinstance(value, list):  # caches: one compact line
-        return "; ".join(f"L{c.get('level')} {c.get('type', '')} {c.get('size', 0) // 1024} KiB"
-                         if isinstance(c, dict) else str(c) for c in value)
-    return str(value)
+def _context_value(key, value):
+    """A bench.json context value on one line; caches (checked by inputs.py) as `L1 Data 32 KiB`."""
+    if key == "caches" and isinstance(value, list):
+        return "; ".join(f"L{c.get('level', '?')} {c.get('type', '')} {c.get('size', 0) // 1024} KiB"
+                         for c in value)
+    return value if isinstance(value, str) else json.dumps(value)
 
 
 def _mtime(path):
@@ -73,6 +75,6 @@ def environment_section(results, repo, build_dir, baseline=None):
     if contexts:
         keys = list(dict.fromkeys(k for _, ctx in contexts for k in ctx))
         section.blocks.append(Table(columns=["bench.json context"] + [label for label, _ in contexts],
-                                    rows=[[k] + [_context_value(ctx.get(k, "–")) for _, ctx in contexts]
+                                    rows=[[k] + [_context_value(k, ctx.get(k, "–")) for _, ctx in contexts]
                                           for k in keys]))
     return section

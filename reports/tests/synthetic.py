@@ -3,6 +3,8 @@
 docs/results.md, for the report's tests while no real ones exist in the test
 run (make bench is not part of ctest). Not measurements: every file says so in
 its own content, and the report shows that in its environment section.
+results_set() is a whole small set (models and stress cells too), the valid
+start the property test mutates.
 
     synthetic.py OUT_DIR [--designs-from models.json] [--latency-into stress.json]
 """
@@ -15,7 +17,7 @@ NOTE = "synthetic test fixture written by reports/tests/synthetic.py: not a meas
 DESIGNS = ["condvar", "sharded_entry", "notify", "intrusive", "shared_future", "atomic_wait"]
 
 
-def bench_json(designs, seed=1):
+def bench_json(designs, seed=1, threads=(1, 2, 4, 8), waiters=(1, 8, 64)):
     rng = random.Random(seed)
     benchmarks = []
 
@@ -23,7 +25,7 @@ def bench_json(designs, seed=1):
         benchmarks.append({"name": name, "run_name": name, "run_type": "iteration", "iterations": 1000,
                            "real_time": 1.0, "cpu_time": 1.0, "time_unit": "ns", **counters})
 
-    for t in (1, 2, 4, 8):
+    for t in threads:
         floor_ns = 2.0 + rng.random()
         add(f"hit/floor.lockfree/threads:{t}/real_time", core_ns_per_op=floor_ns, ns_per_op=floor_ns)
         add(f"hit/floor.read_lock/threads:{t}/real_time", core_ns_per_op=floor_ns * 3)
@@ -36,7 +38,7 @@ def bench_json(designs, seed=1):
             add(f"distinct_miss/{d}/threads:{t}/real_time", core_ns_per_op=40.0 * ratio, floor_ratio=20.0 * ratio)
             add(f"coalesce/{d}/threads:{t}", rounds_per_sec=50000.0 / t / (1.1 + i * 0.1), computes=1000.0,
                 violations=0.0, floor_ratio=1.1 + i * 0.1)
-    for w in (1, 8, 64):
+    for w in waiters:
         add(f"notify/floor.futex/waiters:{w}", wake_p50=5.0 + w * 0.2, wake_p99=20.0 + w)
         add(f"notify/floor.condvar/waiters:{w}", wake_p50=8.0 + w * 0.3, wake_p99=30.0 + w)
         add(f"notify/floor.spin/waiters:{w}", wake_p50=0.5, wake_p99=2.0)
@@ -81,6 +83,57 @@ def latency_cells(designs):
                       "replay": None, "trace": "", "exhausted_search": False, "matches_expected": True,
                       "detected": False, "counts_for_detection": False, "latency": rows})
     return cells
+
+
+def cell(design, flaw, scenario, mode, scheduler, verdict, expected=None, **extra):
+    """One cell of models.json or stress.json; a failing one has its first
+    failure and a replay command."""
+    failed = verdict != "pass"
+    expected = verdict if expected is None else expected
+    # The runner's derived fields (harness/cell_result.hpp), unless given.
+    derived = {"matches_expected": verdict in expected.split("|"), "detected": failed,
+               "counts_for_detection": flaw != "none" and expected != "pass"}
+    return {**derived, "design": design, "flaw": flaw, "scenario": scenario, "mode": mode, "scheduler": scheduler,
+            "threads": 3, "expected": expected, "verdict": verdict,
+            "reason": NOTE, "iterations": 40 if failed else 1000, "elapsed_ms": 3.5 if failed else 120.0,
+            "first_failure_iteration": 7 if failed else None,
+            "replay": f"oncecheck-{mode} --design {design} --flaw {flaw} --replay '7 '" if failed else None,
+            "trace": "[   7] T1 synthetic step\n" if failed else "", "exhausted_search": scheduler == "full",
+            **extra}
+
+
+def results_set(designs=("condvar", "notify")):
+    """{models, stress, bench, designs}: a small valid results set with every
+    section of the report drawn: two correct designs and a flaw each, a miss,
+    a scheduler of every kind (dpor and pct with their own fields), latency,
+    repetitions with aggregates, a benchmark error."""
+    models, stress = [], []
+    for d in designs:
+        for scenario in ("coalesce", "leader_fails"):
+            for sched, extra in (("random", {}), ("bound", {"preemption_bound": 2}),
+                                 ("dpor", {"executions": 310, "estimated_fraction": None}),
+                                 ("pct", {"executions": 50, "estimated_fraction": 0.4})):
+                models.append(cell(d, "none", scenario, "model", sched, "pass", detected=False,
+                                   matches_expected=True, **extra))
+                found = sched != "random" or scenario == "coalesce"
+                models.append(cell(d, "check_then_act", scenario, "model", sched,
+                                   "duplicate_compute" if found else "pass", expected="duplicate_compute",
+                                   detected=found, matches_expected=found, **extra))
+            for sched in ("plain", "tsan"):
+                stress.append(cell(d, "none", scenario, "stress", sched, "pass"))
+                stress.append(cell(d, "check_then_act", scenario, "stress", sched, "duplicate_compute",
+                                   expected="duplicate_compute|pass"))
+        models.append(cell(d, "lost_cas", "coalesce", "model", "dpor", "not_linearizable", executions=12))
+    bench = bench_json(list(designs), threads=(1, 2), waiters=(1, 8))
+    runs = [dict(bench["benchmarks"][4], name=bench["benchmarks"][4]["name"] + f"/repeats:{i}") for i in (0, 1)]
+    bench["benchmarks"] += runs + [
+        dict(runs[0], run_type="aggregate", aggregate_name="median"),
+        dict(runs[0], run_type="aggregate", aggregate_name="stddev", floor_ratio=0.0),
+        {"name": "hit/condvar/threads:16", "run_name": "hit/condvar/threads:16", "error_occurred": True,
+         "error_message": "synthetic error"}]
+    bench["context"]["caches"] = [{"type": "Data", "level": 1, "size": 32768, "num_sharing": 1}]
+    return {"models": models, "stress": stress + latency_cells(list(designs)), "bench": bench,
+            "designs": designs_json(list(designs), {d: ["check_then_act", "lost_cas"] for d in designs})}
 
 
 def main():
