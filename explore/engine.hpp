@@ -29,8 +29,6 @@
 // leak.
 #pragma once
 
-#include <ucontext.h>
-
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
@@ -190,7 +188,7 @@ class engine {
     p = s;
     p.spin = t.yielded;
     t.announced = true;
-    ::swapcontext(t.f.context(), &main_);
+    switch_context(t.f.ctx(), main_);
   }
 
   // Effects, called by the backend right after its step was chosen.
@@ -325,7 +323,7 @@ class engine {
       if (options_.collect_trace) out_.trace += "    " + who(cur_) + " FAILS: " + out_.reason + "\n";
     }
     if (!in_setup()) {
-      ::swapcontext(self().f.context(), &main_);
+      switch_context(self().f.ctx(), main_);
       std::abort();  // an abandoned fiber is never resumed
     }
   }
@@ -416,7 +414,7 @@ class engine {
     }
     e.finished_ |= bit(int(tid));
     e.threads_[tid]->announced = false;
-    // returns to uc_link: the engine's loop
+    switch_context(e.threads_[tid]->f.ctx(), e.main_);  // for good: the loop restarts it next time
   }
 
   void start_threads() {
@@ -426,9 +424,9 @@ class engine {
       thread_state& ts = *threads_[std::size_t(t)];
       ts.hb = setup_clock_;  // thread start: the setup happens before it
       ts.hb[t] = 1;
-      ts.f.restart(&thread_entry, std::uintptr_t(t), &main_);
+      ts.f.restart(&thread_entry, std::uintptr_t(t));
       cur_ = t;
-      ::swapcontext(&main_, ts.f.context());  // runs to its first Sync operation
+      switch_context(main_, ts.f.ctx());  // runs to its first Sync operation
     }
     cur_ = n_;
   }
@@ -478,7 +476,7 @@ class engine {
     ts.writes_seen = writes_;
     ts.announced = false;
     cur_ = t;
-    ::swapcontext(&main_, ts.f.context());
+    switch_context(main_, ts.f.ctx());
     cur_ = n_;
     if (!failed_ && ts.announced) s.on_announce(view(enabled_set()), t);
   }
@@ -594,7 +592,7 @@ class engine {
   std::vector<object_state> objects_;
   std::unordered_map<const void*, object_id> by_handle_;
   std::unordered_map<void*, allocation> allocations_;
-  ucontext_t main_{};
+  explore::context main_{};  // the exploring thread, while a fiber runs
   program* program_ = nullptr;
   phase phase_ = phase::idle;
   execution_result out_;
