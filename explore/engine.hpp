@@ -19,7 +19,9 @@
 // Blocking: every live thread blocked -> deadlock naming who waits on what;
 // all of them only spinning (yield with nothing else able to move) ->
 // livelock; more than max_steps steps -> livelock. A yield disables its
-// thread until another thread takes a step that writes something.
+// thread until another thread takes a step that writes something, or
+// until no other thread can move (a yield alone is no wait); spinning
+// threads that go round with nobody writing anything are a livelock.
 //
 // Lifetimes: every sync object registers its handle's address when built
 // and marks it dead when destroyed; an operation on a dead handle is a
@@ -29,6 +31,7 @@
 // leak.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
@@ -118,6 +121,13 @@ class engine {
       const engine_view v = view(en);
       if (en == 0) {
         if (finished_ == all_threads()) break;
+        // Only yielders left: a yield with nobody else to run goes on, but
+        // a round of spins in which nobody wrote anything never ends.
+        if (any_yielded() && writes_ != writes_at_wake_) {
+          writes_at_wake_ = writes_;
+          for (auto& t : threads_) t->yielded = false;
+          continue;
+        }
         stuck();
         break;
       }
@@ -207,6 +217,7 @@ class engine {
     object_state& o = obj(m);
     if (shared) {
       o.readers |= bit(cur_);
+      ++o.read_holds[std::size_t(cur_)];
     } else {
       o.owner = cur_;
       clock().join(o.released_shared);
@@ -233,7 +244,9 @@ class engine {
       fail(verdict::assert_failed, std::string("unlock of a ") + to_string(o.kind) + " this thread does not hold at " +
                                        place(where));
     if (shared) {
-      o.readers &= ~bit(cur_);
+      // A context may read-hold a mutex more than once (tasks parked on one
+      // worker, each with its guard): it keeps it until the last unlock.
+      if (--o.read_holds[std::size_t(cur_)] == 0) o.readers &= ~bit(cur_);
       o.released_shared.join(clock());
     } else {
       o.owner = -1;
@@ -355,6 +368,7 @@ class engine {
     std::source_location born{};
     int owner = -1;              // mutex: the holder
     thread_set readers = 0;      // shared_mutex: the shared holders
+    std::array<std::uint16_t, max_clock_threads> read_holds{};  // per context
     vector_clock released;       // what an exclusive unlock (or an atomic's release sequence) publishes
     vector_clock released_shared;
     atomic_sync sync;
@@ -394,6 +408,7 @@ class engine {
     setup_clock_.clear();
     setup_clock_[n_] = 1;
     writes_ = 0;
+    writes_at_wake_ = ~std::uint64_t(0);
     for (auto& t : threads_) {
       t->announced = false;
       t->yielded = false;
@@ -447,6 +462,11 @@ class engine {
       case op::atomic_wake: return ts.notified;
       default: return true;
     }
+  }
+  bool any_yielded() const {
+    for (const auto& t : threads_)
+      if (t->yielded) return true;
+    return false;
   }
   thread_set enabled_set() const {
     thread_set en = 0;
@@ -603,6 +623,7 @@ class engine {
   int last_ = -1;
   int setup_yields_ = 0;
   std::uint64_t writes_ = 0;  // write steps in this execution
+  std::uint64_t writes_at_wake_ = ~std::uint64_t(0);  // writes_ when the yielders were last let go
   bool failed_ = false;
 };
 
