@@ -69,6 +69,7 @@ class dpor_scheduler final : public scheduler {
     thread_clock_.assign(max_clock_threads, vector_clock{});
     object_clock_.clear();
     global_clock_.clear();
+    writes_clock_.clear();
     if (!started_) {
       started_ = true;
       path_.clear();
@@ -146,9 +147,8 @@ class dpor_scheduler final : public scheduler {
       c.join(object_clock_[o].write);
       if (!reads_only(s, o)) c.join(object_clock_[o].reads);
     }
-    c.join(global_clock_);
-    if (global(s))
-      for (const vector_clock& t : thread_clock_) c.join(t);
+    if (writes_any(s)) c.join(global_clock_);
+    if (global(s)) c.join(writes_clock_);
     c[tid] = std::uint32_t(index) + 1;
     thread_clock_[std::size_t(tid)] = c;
     for (object_id o : {s.object, s.mutex}) {
@@ -160,7 +160,8 @@ class dpor_scheduler final : public scheduler {
         object_clock_[o].reads.clear();
       }
     }
-    if (global(s)) global_clock_ = c;
+    if (global(s)) global_clock_.join(c);
+    if (writes_any(s)) writes_clock_.join(c);
     // The new step against every other thread's pending step: it is the
     // latest step before them, and cannot happen before them yet.
     for (int q = 0; q < v.threads; ++q) {
@@ -263,7 +264,8 @@ class dpor_scheduler final : public scheduler {
   std::uint64_t executions_ = 0, redundant_runs_ = 0;
   std::vector<vector_clock> thread_clock_;
   std::vector<object_clocks> object_clock_;
-  vector_clock global_clock_;
+  vector_clock global_clock_;  // every yield and spin step so far
+  vector_clock writes_clock_;  // every step that writes anything so far
 };
 
 }  // namespace oncecheck::explore

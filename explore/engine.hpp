@@ -485,7 +485,7 @@ class engine {
     s.on_step(view(enabled_set()), index, t, st);
     if (options_.collect_trace) trace_step(index, t, st);
     // A step that writes something answers every other thread's yield.
-    if (st.kind != op::load && st.kind != op::yield) {
+    if (writes_any(st)) {
       ++writes_;
       for (int u = 0; u < n_; ++u)
         if (u != t) threads_[std::size_t(u)]->yielded = false;

@@ -13,9 +13,10 @@
 // read it. Reads are: atomic loads, shared (reader) lock and unlock. Every
 // other access writes, conservatively (a failed compare-exchange, an
 // atomic wait that finds the value changed). A yield is dependent with
-// every step, because it disables its thread until another thread writes;
-// so is the step after it (`spin`), which that write enabled whatever the
-// write touched.
+// every step that writes anything, because it disables its thread until
+// another thread writes; so is the step after it (`spin`), which that
+// write enabled whatever the write touched. (A yielder is also let go when
+// no other thread can move; that release is not tracked as a dependency.)
 //
 // Co-enabledness: a blocking acquisition of a mutex and a release of the
 // same mutex by another thread can never both be enabled (the releaser
@@ -95,8 +96,12 @@ constexpr bool touches(const step& s, object_id o) noexcept { return o != 0 && (
 // Steps of two different threads.
 constexpr bool global(const step& s) noexcept { return s.kind == op::yield || s.spin; }
 
+// What answers a yield: any step but a load or a yield (the engine counts
+// these as writes).
+constexpr bool writes_any(const step& s) noexcept { return s.kind != op::load && s.kind != op::yield; }
+
 constexpr bool dependent(const step& a, const step& b) noexcept {
-  if (global(a) || global(b)) return true;
+  if ((global(a) && writes_any(b)) || (global(b) && writes_any(a))) return true;
   for (object_id o : {a.object, a.mutex}) {
     if (!touches(b, o)) continue;
     if (!(reads_only(a, o) && reads_only(b, o))) return true;
