@@ -181,8 +181,7 @@ class engine {
     if (it == by_handle_.end()) return 0;  // built outside any execution
     if (it->second != id || id == 0 || id > objects_.size() || !objects_[it->second - 1].alive) {
       const object_state& o = objects_[it->second - 1];
-      fail(verdict::use_after_free, std::string(what) + " on a destroyed " + to_string(o.kind) + " (built at " +
-                                        place(o.born) + ") at " + place(where));
+      fail(verdict::use_after_free, std::string(what) + " on a destroyed " + describe(it->second) + " at " + place(where));
     }
     return id;
   }
@@ -513,7 +512,8 @@ class engine {
   std::string describe(object_id id) const {
     if (!id || id > objects_.size()) return "?";
     const object_state& o = objects_[id - 1];
-    return std::string(to_string(o.kind)) + "#" + std::to_string(id) + "@" + place(o.born);
+    std::string d = std::string(to_string(o.kind)) + "#" + std::to_string(id);
+    return o.born.line() ? d + "@" + place(o.born) : d;
   }
 
   // A step of the setup context: it runs at once, or the setup is stuck.
@@ -599,10 +599,9 @@ class engine {
   }
 
   void race(object_id c, const access_site& other, const char* what, std::source_location where) {
-    const object_state& o = obj(c);
     fail(verdict::data_race, std::string("data race on ") + describe(c) + ": " + who(cur_) + " " + what + " at " +
                                  place(where) + " is not ordered after " + who(other.context) + "'s access at " +
-                                 place(other.where) + " (no happens-before: " + place(o.born) + ")");
+                                 place(other.where) + " (no happens-before edge between them)");
   }
 
   const int n_;

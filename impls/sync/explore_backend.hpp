@@ -256,11 +256,13 @@ struct explore_backend {
   };
 
   // Plain shared data: no scheduling point, a race check on every access.
+  // (Its constructor forwards any arguments, so it cannot take the
+  // design's line: a cell is named by its number.)
   template <class T>
   class cell {
    public:
     template <class... Args>
-    explicit cell(Args&&... args) : h_(explore::object_kind::cell, loc::current()), value_(std::forward<Args>(args)...) {}
+    explicit cell(Args&&... args) : h_(explore::object_kind::cell, loc{}), value_(std::forward<Args>(args)...) {}
     cell(const cell&) = delete;
     cell& operator=(const cell&) = delete;
 
