@@ -180,7 +180,6 @@ class engine {
     auto it = by_handle_.find(handle);
     if (it == by_handle_.end()) return 0;  // built outside any execution
     if (it->second != id || id == 0 || id > objects_.size() || !objects_[it->second - 1].alive) {
-      const object_state& o = objects_[it->second - 1];
       fail(verdict::use_after_free, std::string(what) + " on a destroyed " + describe(it->second) + " at " + place(where));
     }
     return id;

@@ -29,6 +29,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <source_location>
 #include <string>
 #include <string_view>
@@ -293,11 +294,11 @@ struct explore_backend {
 
   static void* allocate(std::size_t bytes, loc l = loc::current()) {
     if (engine* e = engine::active()) return e->allocate(bytes, l);
-    return ::operator new(bytes);
+    return std::malloc(bytes ? bytes : 1);  // as the engine allocates: either may free it
   }
   static void deallocate(void* p, loc l = loc::current()) {
     if (engine* e = engine::active()) e->deallocate(p, l);
-    else ::operator delete(p);
+    else std::free(p);
   }
 
   template <class K>
