@@ -38,6 +38,22 @@ TEST(ExploreDpor, OneMutexLockedOncePerThreadGivesNFactorialTraces) {
   }
 }
 
+// A search stopped by its budget says so and estimates how much of the
+// tree it covered: the 5! traces of the mutex program are a uniform tree,
+// where the estimate along the path is close to the true share.
+TEST(ExploreDpor, AStoppedSearchEstimatesTheShareOfTheTreeItCovered) {
+  litmus<one_mutex> p(5, [](one_mutex& s, int) {
+    X::unique_lock lock(s.m);
+    ++s.counter.mut();
+  });
+  explore_options o;
+  o.max_executions = 30;
+  const explore_result r = explore_program(p, o);
+  EXPECT_FALSE(r.exhausted);
+  EXPECT_EQ(r.executions, 30u);
+  EXPECT_NEAR(r.estimated_fraction, 30.0 / 120.0, 0.05);
+}
+
 struct disjoint {
   X::atomic<int> slot[6];
 };
