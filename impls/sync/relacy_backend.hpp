@@ -88,6 +88,7 @@
 #pragma pop_macro("errno")
 
 #include "failure.hpp"
+#include "located_lock.hpp"
 
 namespace oncecheck::sync::relacy_detail {
 // Relacy's replacement operator delete is `inline`: a program that happens not
@@ -245,36 +246,9 @@ struct relacy_backend {
     rl::generic_mutex<relacy_detail::rw_tag> m_;
   };
 
-  // Guards capture the location where the design constructs them, so the
-  // trace names the design's line for the lock and for the unlock at scope
-  // exit (std::lock_guard would name a line inside libstdc++).
+  // Guards that name the design's line (located_lock.hpp).
   template <class Mutex, bool Shared>
-  class basic_lock {
-   public:
-    explicit basic_lock(Mutex& m, loc l = loc::current()) : m_(&m), where_(l) { lock(l); }
-    ~basic_lock() {
-      if (owns_) unlock(where_);
-    }
-    basic_lock(const basic_lock&) = delete;
-    basic_lock& operator=(const basic_lock&) = delete;
-
-    void lock(loc l = loc::current()) {
-      if constexpr (Shared) m_->lock_shared(l); else m_->lock(l);
-      owns_ = true;
-      where_ = l;
-    }
-    void unlock(loc l = loc::current()) {
-      owns_ = false;
-      if constexpr (Shared) m_->unlock_shared(l); else m_->unlock(l);
-    }
-    bool owns_lock() const noexcept { return owns_; }
-    Mutex* mutex() const noexcept { return m_; }
-
-   private:
-    Mutex* m_;
-    loc where_;
-    bool owns_ = false;
-  };
+  using basic_lock = located_lock<Mutex, Shared>;
 
   using unique_lock = basic_lock<mutex, false>;
   using write_lock = basic_lock<shared_mutex, false>;

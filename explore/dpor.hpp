@@ -1,0 +1,271 @@
+// dpor: exhaustive depth-first search over schedules, with dynamic
+// partial-order reduction (Flanagan and Godefroid, "Dynamic Partial-Order
+// Reduction for Model Checking Software", POPL 2005) and sleep sets
+// (Godefroid 1996), optionally bounded in preemptions.
+//
+// Stateless: each execution runs from the start; the search keeps the path
+// of the last execution, one node per step, and replays a prefix of it to
+// reach the next branch.
+//
+// Per node (the state before step k):
+//   enabled    the threads that could take step k
+//   next[t]    each thread's announced step there
+//   backtrack  threads the search must try at this node
+//   done       threads tried (or being tried) here
+//   sleep      threads whose step is known to lead only to executions
+//              equivalent to ones explored already (inherited from the
+//              parent, minus those the parent's step depends on)
+//
+// Race detection (FG's update): when thread p announces a step, find the
+// last step i of another thread that is dependent and co-enabled with it
+// and does not happen before p (dependency order, vector clocks indexed by
+// step number); p must also be tried at node i (all of node i's enabled
+// threads if p was not enabled there). Incrementally: a new step is
+// checked against every other thread's pending step at once; a thread that
+// moved rescans the path for its new step.
+//
+// With sleep sets every complete execution the search counts is a
+// different Mazurkiewicz trace; with DPOR every trace (of an acyclic,
+// terminating program) has one: the count of a litmus program is its trace
+// count (tests/explore_dpor_test.cpp checks that). A branch that runs into
+// its sleep set is finished without branching and not counted.
+//
+// Preemption bound: choosing another thread while the previous one is
+// still enabled is a preemption; a branch that would exceed the bound is
+// not taken. Since that loses races DPOR relies on, a backtrack point the
+// bound forbids is also placed at the latest earlier node where switching
+// is no preemption (Coons, Musuvathi, McKinley, "Bounded Partial-Order
+// Reduction", OOPSLA 2013, conservative variant).
+//
+// reduce = false gives plain DFS: every enabled thread at every node, no
+// sleep sets (the reference the tests compare the reduction against).
+#pragma once
+
+#include <bit>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "scheduler.hpp"
+#include "vector_clock.hpp"
+
+namespace oncecheck::explore {
+
+class dpor_scheduler final : public scheduler {
+ public:
+  struct options {
+    bool reduce = true;
+    std::optional<int> preemption_bound;
+  };
+
+  dpor_scheduler() = default;
+  explicit dpor_scheduler(options o) : o_(o) {}
+
+  std::string_view name() const override { return o_.reduce ? "dpor" : "dfs"; }
+
+  bool begin_execution() override {
+    redundant_ = false;
+    thread_clock_.assign(max_clock_threads, vector_clock{});
+    object_clock_.clear();
+    global_clock_.clear();
+    writes_clock_.clear();
+    if (!started_) {
+      started_ = true;
+      path_.clear();
+      replay_ = 0;
+      return true;
+    }
+    // The deepest node with a thread still to try.
+    for (int k = int(path_.size()) - 1; k >= 0; --k) {
+      node& nd = path_[std::size_t(k)];
+      const thread_set todo = candidates(nd);
+      if (!todo) continue;
+      const int t = pick(nd, todo);
+      nd.chosen = t;
+      nd.done |= bit(t);
+      path_.resize(std::size_t(k) + 1);
+      replay_ = k + 1;
+      return true;
+    }
+    exhausted_ = true;
+    return false;
+  }
+
+  int choose(const engine_view& v) override {
+    const int d = v.depth;
+    if (redundant_) return lowest(v.enabled);
+    if (d < replay_) {
+      node& nd = path_[std::size_t(d)];
+      if (!has(v.enabled, nd.chosen) || nd.enabled != v.enabled)
+        throw std::runtime_error("explore: the program is not deterministic: replaying step " + std::to_string(d) +
+                                 " found other threads enabled");
+      return nd.chosen;
+    }
+    node nd;
+    nd.enabled = v.enabled;
+    nd.prev = v.last;
+    nd.next.assign(v.pending, v.pending + v.threads);
+    if (d > 0) {
+      const node& parent = path_[std::size_t(d) - 1];
+      nd.preemptions = parent.preemptions + (preempts(parent, parent.chosen) ? 1 : 0);
+      if (o_.reduce) {
+        const step& taken = parent.next[std::size_t(parent.chosen)];
+        const thread_set asleep = parent.sleep | (parent.done & ~bit(parent.chosen));
+        for (int r = 0; r < v.threads; ++r)
+          if (has(asleep, r) && !dependent(parent.next[std::size_t(r)], taken)) nd.sleep |= bit(r);
+      }
+    }
+    thread_set todo = v.enabled & ~nd.sleep;
+    if (o_.reduce) {
+      thread_set allowed = 0;
+      for (int t = 0; t < v.threads; ++t)
+        if (has(todo, t) && within_bound(nd, t)) allowed |= bit(t);
+      if (!allowed) {
+        // Sleep-set blocked: every way on is equivalent to an explored one.
+        redundant_ = true;
+        return lowest(v.enabled);
+      }
+      nd.chosen = has(allowed, v.last) ? v.last : lowest(allowed);
+      nd.backtrack = bit(nd.chosen);
+    } else {
+      nd.backtrack = v.enabled;
+      nd.chosen = has(v.enabled, v.last) ? v.last : lowest(v.enabled);
+    }
+    nd.done = bit(nd.chosen);
+    path_.push_back(std::move(nd));
+    return path_.back().chosen;
+  }
+
+  void on_step(const engine_view& v, int index, int tid, const step& s) override {
+    if (redundant_ || !o_.reduce) return;
+    // The step's place in the dependency order.
+    vector_clock c = thread_clock_[std::size_t(tid)];
+    for (object_id o : {s.object, s.mutex}) {
+      if (!o) continue;
+      if (object_clock_.size() < o + 1) object_clock_.resize(o + 1);
+      c.join(object_clock_[o].write);
+      if (!reads_only(s, o)) c.join(object_clock_[o].reads);
+    }
+    if (writes_any(s)) c.join(global_clock_);
+    if (global(s)) c.join(writes_clock_);
+    c[tid] = std::uint32_t(index) + 1;
+    thread_clock_[std::size_t(tid)] = c;
+    for (object_id o : {s.object, s.mutex}) {
+      if (!o) continue;
+      if (reads_only(s, o)) {
+        object_clock_[o].reads.join(c);
+      } else {
+        object_clock_[o].write = c;
+        object_clock_[o].reads.clear();
+      }
+    }
+    if (global(s)) global_clock_.join(c);
+    if (writes_any(s)) writes_clock_.join(c);
+    // The new step against every other thread's pending step: it is the
+    // latest step before them, and cannot happen before them yet.
+    for (int q = 0; q < v.threads; ++q) {
+      if (q == tid || has(v.finished, q)) continue;
+      const step& next = v.pending[q];
+      if (dependent(s, next) && co_enabled(s, next)) add_backtrack(index, q);
+    }
+  }
+
+  void on_announce(const engine_view& v, int tid) override {
+    if (redundant_ || !o_.reduce) return;
+    const step& next = v.pending[tid];
+    const vector_clock& mine = thread_clock_[std::size_t(tid)];
+    for (int i = v.depth - 1; i >= 0; --i) {
+      const node& nd = path_[std::size_t(i)];
+      const int by = nd.chosen;
+      if (by == tid || mine[by] > std::uint32_t(i)) continue;  // own step, or it happens before tid
+      const step& s = nd.next[std::size_t(by)];
+      if (dependent(s, next) && co_enabled(s, next)) {
+        add_backtrack(i, tid);
+        return;
+      }
+    }
+  }
+
+  void end_execution(execution_end end) override {
+    if (redundant_ || end == execution_end::redundant) ++redundant_runs_;
+    else ++executions_;
+  }
+
+  bool exhausted() const override { return exhausted_; }
+  std::optional<int> preemption_bound() const override { return o_.preemption_bound; }
+
+  // Knuth's estimate along the current path: at each node, the share of its
+  // branches already finished, weighted by the share of the tree the node
+  // stands for (its siblings assumed to be alike).
+  double estimated_fraction() const override {
+    if (exhausted_) return 1.0;
+    double fraction = 0, weight = 1;
+    for (const node& nd : path_) {
+      const int branches = std::popcount(nd.done | candidates(nd));
+      if (branches <= 0) break;
+      fraction += weight * double(std::popcount(nd.done) - 1) / branches;
+      weight /= branches;
+    }
+    return fraction;
+  }
+
+  // Complete executions that were not sleep-set blocked: one per trace.
+  std::uint64_t executions() const noexcept { return executions_; }
+  std::uint64_t redundant_executions() const noexcept { return redundant_runs_; }
+
+ private:
+  struct node {
+    thread_set enabled = 0, backtrack = 0, done = 0, sleep = 0;
+    int chosen = -1;
+    int prev = -1;
+    int preemptions = 0;  // before this node's step
+    std::vector<step> next;
+  };
+  struct object_clocks {
+    vector_clock write, reads;
+  };
+
+  static int lowest(thread_set s) noexcept { return std::countr_zero(s); }
+
+  bool preempts(const node& nd, int t) const noexcept { return nd.prev >= 0 && t != nd.prev && has(nd.enabled, nd.prev); }
+  bool within_bound(const node& nd, int t) const noexcept {
+    return !o_.preemption_bound || nd.preemptions + (preempts(nd, t) ? 1 : 0) <= *o_.preemption_bound;
+  }
+
+  thread_set candidates(const node& nd) const {
+    const thread_set asleep = nd.sleep | nd.done;
+    thread_set out = 0;
+    for (int t = 0; t < 32; ++t)
+      if (has(nd.backtrack & nd.enabled & ~asleep, t) && within_bound(nd, t)) out |= bit(t);
+    return out;
+  }
+
+  int pick(const node& nd, thread_set todo) const { return has(todo, nd.prev) ? nd.prev : lowest(todo); }
+
+  void add_backtrack(int i, int q) {
+    node& nd = path_[std::size_t(i)];
+    nd.backtrack |= has(nd.enabled, q) ? bit(q) : nd.enabled;
+    if (within_bound(nd, q) || !has(nd.enabled, q)) return;
+    for (int j = i - 1; j >= 0; --j) {
+      node& earlier = path_[std::size_t(j)];
+      if (earlier.prev >= 0 && has(earlier.enabled, earlier.prev)) continue;
+      earlier.backtrack |= has(earlier.enabled, q) ? bit(q) : earlier.enabled;
+      return;
+    }
+  }
+
+  options o_;
+  std::vector<node> path_;
+  int replay_ = 0;
+  bool started_ = false;
+  bool exhausted_ = false;
+  bool redundant_ = false;
+  std::uint64_t executions_ = 0, redundant_runs_ = 0;
+  std::vector<vector_clock> thread_clock_;
+  std::vector<object_clocks> object_clock_;
+  vector_clock global_clock_;  // every yield and spin step so far
+  vector_clock writes_clock_;  // every step that writes anything so far
+};
+
+}  // namespace oncecheck::explore

@@ -1,0 +1,177 @@
+// explore_cell: runs one scenario (scenarios/scenario_support.hpp) under
+// the explorer and gives its verdict, evidence and search figures; the
+// interface a runner core's `dpor` / `pct` engine calls.
+//
+//   explore_result r = explore_cell<Scenario<Map<explore_backend>, explore_backend>>(options);
+//
+// Schedulers: "dpor" (exhaustive, partial-order reduced, optionally
+// preemption-bounded), "dfs" (exhaustive, no reduction: a reference),
+// "pct" (randomised with a probability guarantee). `replay` runs the one
+// execution a failure's replay string names, with its trace.
+//
+// Budgets: a search stops at max_executions or time_limit_s, whichever
+// comes first; a stopped DPOR search says so (exhausted = false) and
+// estimates the fraction of its tree it covered.
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "../harness/verdict.hpp"
+#include "dpor.hpp"
+#include "engine.hpp"
+#include "pct.hpp"
+#include "replay.hpp"
+
+namespace oncecheck::explore {
+
+struct explore_options {
+  std::string scheduler = "dpor";  // dpor | dfs | pct
+  std::optional<int> preemption_bound;  // dpor only; none: unbounded
+  std::uint64_t max_executions = 1'000'000;
+  double time_limit_s = 60;
+  int pct_depth = 3;
+  std::uint64_t seed = 1;
+  int max_steps = 20000;  // per execution; more is a livelock
+  std::optional<std::string> replay;  // a replay string: run that execution only
+};
+
+struct explore_result {
+  verdict result = verdict::pass;
+  std::string reason;
+  std::string trace;                  // the failing execution, step by step
+  std::optional<std::string> replay;  // reproduces the failure (explore_options::replay)
+  std::string scheduler;
+  int threads = 0;
+  std::uint64_t executions = 0;         // executions run (DPOR: distinct traces completed)
+  std::uint64_t redundant_executions = 0;  // DPOR: sleep-set-blocked branches
+  std::optional<std::uint64_t> first_failure_execution;
+  bool exhausted = false;               // every schedule (up to the reduction and the bound) explored
+  std::optional<int> preemption_bound;
+  double estimated_fraction = 0;        // of the tree explored (1 when exhausted)
+  int longest_execution = 0;            // steps
+  std::string guarantee;                // PCT's probability statement
+  double elapsed_ms = 0;
+};
+
+// A scenario as an explored program: its state is built, checked and
+// destroyed in the setup context, its threads run as fibers.
+template <class Scenario>
+class scenario_program final : public program {
+ public:
+  explicit scenario_program(int threads = Scenario::model_threads) : threads_(threads) {}
+  int threads() const override { return threads_; }
+  void setup() override { state_ = new typename Scenario::state(threads_); }
+  void run(int tid) override { Scenario::thread(*state_, tid); }
+  void check() override { Scenario::check(*state_); }
+  void teardown() override {
+    delete state_;
+    state_ = nullptr;
+  }
+  // A stopped execution's state may be locked or waited on by fibers that
+  // will never run again: it is leaked, not destroyed.
+  void abandon() override { state_ = nullptr; }
+
+ private:
+  int threads_;
+  typename Scenario::state* state_ = nullptr;
+};
+
+inline std::unique_ptr<scheduler> make_scheduler(const explore_options& o, int threads) {
+  if (o.scheduler == "dpor" || o.scheduler == "dfs")
+    return std::make_unique<dpor_scheduler>(dpor_scheduler::options{o.scheduler == "dpor", o.preemption_bound});
+  if (o.scheduler == "pct")
+    return std::make_unique<pct_scheduler>(threads, pct_scheduler::options{o.pct_depth, o.seed, o.max_executions});
+  throw std::invalid_argument("explore: no scheduler " + o.scheduler);
+}
+
+inline explore_result explore_program(program& p, const explore_options& o) {
+  const auto start = std::chrono::steady_clock::now();
+  auto elapsed_ms = [&] {
+    return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+  };
+  explore_result out;
+  out.threads = p.threads();
+  out.scheduler = o.scheduler;
+  engine e(p.threads(), engine_options{o.max_steps, false});
+
+  auto traced = [&](const std::vector<std::uint8_t>& schedule, execution_result& into) {
+    replay_scheduler again(schedule);
+    again.begin_execution();
+    e.options().collect_trace = true;
+    into = e.run(p, again);
+    e.options().collect_trace = false;
+    return !again.diverged();
+  };
+
+  if (o.replay) {
+    auto schedule = decode_schedule(*o.replay);
+    if (!schedule) throw std::invalid_argument("explore: not a replay string: " + *o.replay);
+    execution_result r;
+    const bool same = traced(*schedule, r);
+    out.executions = 1;
+    out.result = r.result;
+    out.reason = same ? r.reason : "the replay string does not fit this cell (it diverged at step " +
+                                       std::to_string(r.steps) + ")";
+    if (!same) out.result = verdict::unsupported;
+    out.trace = r.trace;
+    out.longest_execution = r.steps;
+    if (r.result != verdict::pass) out.replay = *o.replay;
+    out.elapsed_ms = elapsed_ms();
+    return out;
+  }
+
+  std::unique_ptr<scheduler> s = make_scheduler(o, p.threads());
+  auto* dpor = dynamic_cast<dpor_scheduler*>(s.get());
+  out.preemption_bound = dpor ? s->preemption_bound() : std::nullopt;
+  std::uint64_t runs = 0;
+  std::optional<execution_result> failure;
+  while (true) {
+    if (runs >= o.max_executions) break;
+    if ((runs & 63) == 0 && elapsed_ms() > o.time_limit_s * 1000) break;
+    if (!s->begin_execution()) break;
+    execution_result r = e.run(p, *s);
+    ++runs;
+    out.longest_execution = std::max(out.longest_execution, r.steps);
+    if (r.end == execution_end::failed) {
+      failure = std::move(r);
+      break;
+    }
+  }
+  out.executions = dpor ? dpor->executions() : runs;
+  out.redundant_executions = dpor ? dpor->redundant_executions() : 0;
+  out.exhausted = s->exhausted();
+  out.estimated_fraction = s->estimated_fraction();
+  out.guarantee = s->guarantee();
+  if (failure) {
+    out.first_failure_execution = runs;
+    out.result = failure->result;
+    out.reason = failure->reason;
+    out.replay = encode_schedule(failure->schedule);
+    execution_result again;
+    traced(failure->schedule, again);  // the same execution, with its trace
+    out.trace = again.trace;
+  }
+  out.elapsed_ms = elapsed_ms();
+  return out;
+}
+
+// Runs a scenario; a run that ended blocked asks the scenario why (its
+// stuck probe holds the end of the failing execution, replayed last).
+template <class Scenario>
+explore_result explore_cell(const explore_options& o, int threads = Scenario::model_threads) {
+  scenario_program<Scenario> p(threads);
+  explore_result r = explore_program(p, o);
+  if constexpr (requires { Scenario::explain_stuck(); }) {
+    if (r.result == verdict::deadlock || r.result == verdict::livelock)
+      if (auto why = Scenario::explain_stuck()) {
+        r.result = parse_verdict(why->verdict).value_or(r.result);
+        r.reason = why->message;
+      }
+  }
+  return r;
+}
+
+}  // namespace oncecheck::explore

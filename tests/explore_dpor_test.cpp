@@ -1,0 +1,203 @@
+// The reduction is trustworthy: DPOR's execution count on litmus programs
+// equals their number of Mazurkiewicz traces, and every final state plain
+// DFS reaches, DPOR reaches too.
+#include <gtest/gtest.h>
+
+#include <set>
+#include <tuple>
+
+#include "explore_litmus.hpp"
+
+namespace oncecheck::explore::testing {
+namespace {
+
+std::uint64_t factorial(int n) { return n <= 1 ? 1 : std::uint64_t(n) * factorial(n - 1); }
+std::uint64_t binomial(int n, int k) {
+  std::uint64_t r = 1;
+  for (int i = 1; i <= k; ++i) r = r * std::uint64_t(n - k + i) / std::uint64_t(i);
+  return r;
+}
+
+struct one_mutex {
+  X::mutex m;
+  X::cell<int> counter{0};
+};
+
+// n threads each lock one shared mutex once: the order of the critical
+// sections is the trace, n! of them.
+TEST(ExploreDpor, OneMutexLockedOncePerThreadGivesNFactorialTraces) {
+  for (int n = 1; n <= 5; ++n) {
+    litmus<one_mutex> p(n, [](one_mutex& s, int) {
+      X::unique_lock lock(s.m);
+      ++s.counter.mut();
+    }, [n](one_mutex& s) { EXPECT_EQ(s.counter.get(), n); });
+    const explore_result r = explore(p);
+    EXPECT_EQ(r.result, verdict::pass) << r.reason;
+    EXPECT_TRUE(r.exhausted);
+    EXPECT_EQ(r.executions, factorial(n)) << n << " threads";
+  }
+}
+
+// A search stopped by its budget says so and estimates how much of the
+// tree it covered: the 5! traces of the mutex program are a uniform tree,
+// where the estimate along the path is close to the true share.
+TEST(ExploreDpor, AStoppedSearchEstimatesTheShareOfTheTreeItCovered) {
+  litmus<one_mutex> p(5, [](one_mutex& s, int) {
+    X::unique_lock lock(s.m);
+    ++s.counter.mut();
+  });
+  explore_options o;
+  o.max_executions = 30;
+  const explore_result r = explore_program(p, o);
+  EXPECT_FALSE(r.exhausted);
+  EXPECT_EQ(r.executions, 30u);
+  EXPECT_NEAR(r.estimated_fraction, 30.0 / 120.0, 0.05);
+}
+
+struct disjoint {
+  X::atomic<int> slot[6];
+};
+
+// Threads that touch disjoint data: every interleaving is one trace.
+TEST(ExploreDpor, DisjointDataGivesOneTrace) {
+  for (int n = 1; n <= 6; ++n) {
+    litmus<disjoint> p(n, [](disjoint& s, int tid) {
+      for (int i = 0; i < 3; ++i) s.slot[tid].store(s.slot[tid].load() + 1);
+    });
+    const explore_result r = explore(p);
+    EXPECT_TRUE(r.exhausted);
+    EXPECT_EQ(r.executions, 1u) << n << " threads";
+  }
+}
+
+struct one_atomic {
+  X::atomic<int> x{0};
+};
+
+// Two threads each write one atomic k times: the traces are the
+// interleavings of two chains of k dependent writes, C(2k, k).
+TEST(ExploreDpor, TwoWritersOfKWritesGiveBinomialTraces) {
+  for (int k = 1; k <= 6; ++k) {
+    litmus<one_atomic> p(2, [k](one_atomic& s, int tid) {
+      for (int i = 0; i < k; ++i) s.x.store(tid * 100 + i, std::memory_order_relaxed);
+    });
+    const explore_result r = explore(p);
+    EXPECT_TRUE(r.exhausted);
+    EXPECT_EQ(r.executions, binomial(2 * k, k)) << "k=" << k;
+  }
+}
+
+// Readers commute with each other: two threads reading one atomic that a
+// third writes once give 3 traces (the write before both, between, after)
+// per reader: 2 x 2 = 4 orders of the write against each read.
+TEST(ExploreDpor, ReadsCommuteWithReads) {
+  litmus<one_atomic> p(3, [](one_atomic& s, int tid) {
+    if (tid == 0) s.x.store(1);
+    else (void)s.x.load();
+  });
+  const explore_result r = explore(p);
+  EXPECT_TRUE(r.exhausted);
+  EXPECT_EQ(r.executions, 4u);
+}
+
+// A program with locks, atomics, reads and a condition variable: the
+// final states DFS reaches are exactly those DPOR reaches.
+struct mixed {
+  X::mutex m;
+  X::condition_variable cv;
+  X::atomic<int> a{0}, b{0};
+  X::cell<int> shared{0};
+  X::cell<bool> ready{false};
+};
+
+template <class Body>
+std::set<std::tuple<int, int, int>> final_states(const char* scheduler, int threads, Body body, std::uint64_t* count) {
+  std::set<std::tuple<int, int, int>> states;
+  litmus<mixed> p(threads, body, [&](mixed& s) { states.insert({s.a.load(), s.b.load(), s.shared.get()}); });
+  const explore_result r = explore(p, scheduler);
+  EXPECT_EQ(r.result, verdict::pass) << r.reason;
+  EXPECT_TRUE(r.exhausted);
+  *count = r.executions;
+  return states;
+}
+
+TEST(ExploreDpor, DporReachesEveryFinalStateDfsReaches) {
+  auto body = [](mixed& s, int tid) {
+    switch (tid) {
+      case 0: {
+        s.a.store(1);
+        const int seen = s.b.load();
+        X::unique_lock lock(s.m);
+        s.shared.mut() = s.shared.get() * 10 + 1 + seen;
+        s.ready.mut() = true;
+        s.cv.notify_all();
+        break;
+      }
+      case 1: {
+        s.b.store(s.a.load() + 1);
+        X::unique_lock lock(s.m);
+        s.shared.mut() = s.shared.get() * 10 + 2;
+        break;
+      }
+      case 2: {
+        X::unique_lock lock(s.m);
+        while (!s.ready.get()) s.cv.wait(lock);
+        s.shared.mut() = s.shared.get() * 10 + 3;
+        s.a.fetch_add(s.b.load());
+        break;
+      }
+    }
+  };
+  std::uint64_t dfs = 0, dpor = 0;
+  const auto all = final_states("dfs", 3, body, &dfs);
+  const auto reduced = final_states("dpor", 3, body, &dpor);
+  EXPECT_EQ(all, reduced);
+  EXPECT_LT(dpor, dfs);
+  EXPECT_GT(all.size(), 3u);
+}
+
+// The same for spin loops with yield and a timed wait.
+TEST(ExploreDpor, DporMatchesDfsWithYieldAndTimedWait) {
+  auto body = [](mixed& s, int tid) {
+    if (tid == 0) {
+      X::unique_lock lock(s.m);
+      s.ready.mut() = true;
+      s.a.store(1);
+      s.cv.notify_one();
+    } else if (tid == 1) {
+      X::unique_lock lock(s.m);
+      const bool woken = s.cv.wait_until(lock, X::clock::now()) == sync::wait_status::woken;
+      s.b.store(woken ? 1 : 2);
+    } else {
+      while (s.a.load() == 0) X::yield();
+      s.shared.mut() = 7;
+    }
+  };
+  std::uint64_t dfs = 0, dpor = 0;
+  const auto all = final_states("dfs", 3, body, &dfs);
+  const auto reduced = final_states("dpor", 3, body, &dpor);
+  EXPECT_EQ(all, reduced);
+  EXPECT_LE(dpor, dfs);
+  // Both a woken and a timed-out wait happen.
+  std::set<int> bs;
+  for (const auto& [a, b, c] : all) bs.insert(b);
+  EXPECT_EQ(bs, (std::set<int>{1, 2}));
+}
+
+// With a preemption bound of 0 the threads run one after another: n! for
+// n threads that only lock (each switch happens at an end).
+TEST(ExploreDpor, PreemptionBoundIsReportedAndLimitsTheSearch) {
+  litmus<one_atomic> p(2, [](one_atomic& s, int tid) {
+    for (int i = 0; i < 4; ++i) s.x.store(tid);
+  });
+  const explore_result bounded = explore(p, "dpor", 0);
+  EXPECT_EQ(bounded.preemption_bound, 0);
+  EXPECT_TRUE(bounded.exhausted);
+  EXPECT_EQ(bounded.executions, 2u);
+  const explore_result one = explore(p, "dpor", 1);
+  EXPECT_GT(one.executions, 2u);
+  EXPECT_LT(one.executions, binomial(8, 4));
+}
+
+}  // namespace
+}  // namespace oncecheck::explore::testing

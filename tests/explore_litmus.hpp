@@ -1,0 +1,48 @@
+// Small programs for the explorer's tests, written as a state type, a body
+// per thread and a check, directly on the explore backend.
+#pragma once
+
+#include <functional>
+#include <utility>
+
+#include "../explore/explore_cell.hpp"
+#include "../impls/sync/explore_backend.hpp"
+
+namespace oncecheck::explore::testing {
+
+using X = sync::explore_backend;
+
+template <class State>
+class litmus final : public program {
+ public:
+  litmus(int threads, std::function<void(State&, int)> body, std::function<void(State&)> check = {})
+      : threads_(threads), body_(std::move(body)), check_(std::move(check)) {}
+  int threads() const override { return threads_; }
+  void setup() override { state_ = new State(); }
+  void run(int tid) override { body_(*state_, tid); }
+  void check() override {
+    if (check_) check_(*state_);
+  }
+  void teardown() override {
+    delete state_;
+    state_ = nullptr;
+  }
+  void abandon() override { state_ = nullptr; }
+
+ private:
+  int threads_;
+  std::function<void(State&, int)> body_;
+  std::function<void(State&)> check_;
+  State* state_ = nullptr;
+};
+
+inline explore_result explore(program& p, std::string scheduler = "dpor", std::optional<int> bound = std::nullopt) {
+  explore_options o;
+  o.scheduler = std::move(scheduler);
+  o.preemption_bound = bound;
+  o.max_executions = 2'000'000;
+  o.time_limit_s = 120;
+  return explore_program(p, o);
+}
+
+}  // namespace oncecheck::explore::testing
