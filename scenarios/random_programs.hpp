@@ -1,0 +1,246 @@
+// random_programs: a generated operation program (scenarios/spec/program.hpp)
+// per round, run through the design with every call recorded, and the
+// history checked against the once-map specification
+// (scenarios/spec/once_map_spec.hpp, linearizability.hpp).
+//
+// Which program a round runs comes from `program_source()`: the run's base
+// seed plus the round's index (or one pinned seed: a replay, a search over
+// one program's schedules). A failure names the program's seed; the runner
+// prints it with the replay command, and tools can shrink it
+// (scenarios/spec/shrink.hpp).
+//
+// Catches, beyond what the engines see themselves (deadlock, hang,
+// use_after_free, data_race): a history no order explains
+// (not_linearizable), two computes of one key and round or a completed key
+// computed again (duplicate_compute), a value or error nobody produced
+// (wrong_value).
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <cstdio>
+#include <new>
+#include <optional>
+
+#include "scenario_support.hpp"
+#include "spec/linearizability.hpp"
+#include "spec/program.hpp"
+#include "spec/recording_map.hpp"
+
+namespace oncecheck::scenarios {
+
+// Where each round's program comes from. One per process; set by a runner
+// before a run (the model runner pins the seed for a replay and for a tree
+// search, which needs the same program in every iteration).
+struct program_source_state {
+  std::uint64_t base = 1;
+  bool pinned = false;                // every round runs program `base`
+  std::uint64_t next = 0;             // rounds taken so far
+  std::uint64_t last = 0;             // the seed of the latest round
+  std::optional<spec::program> exact;  // a given program instead (shrinking)
+  // The model runner's limits for one cell (models/model_run.hpp,
+  // run_programs): the default matrix runs every design and flaw, so a
+  // tree search is capped in schedules (30 programs of 400 schedules, about
+  // 2 s: a count, so that its verdict is the same on every machine) and
+  // every cell in time; the standalone tool lifts both caps.
+  double max_seconds = 20.0;
+  std::uint64_t max_search_iterations = 12000;
+  std::uint64_t per_program_iterations = 400;  // schedules of one program in a tree search
+
+  spec::program take(int threads) {
+    if (exact) {
+      last = exact->seed;
+      return *exact;
+    }
+    last = pinned ? base : base + next++;
+    return spec::generate(last, threads);
+  }
+  void reset(std::uint64_t seed, bool pin) {
+    base = seed;
+    pinned = pin;
+    next = 0;
+    last = seed;
+  }
+};
+inline program_source_state& program_source() {
+  static program_source_state s;
+  return s;
+}
+
+// The last failure's full account (the history and the longest order), for
+// tools; a fixed buffer, as a heap string would outlive a model iteration.
+inline char (&last_program_failure())[8192] {
+  static char text[8192] = {};
+  return text;
+}
+
+// A value unique to its key, the computing thread and its step.
+constexpr value_t unique_value(key_t k, int thread, int step) noexcept {
+  return (k << 16) | (value_t(thread) << 8) | value_t(step + 1);
+}
+
+template <class Map, class Sync, int Threads>
+struct random_programs_of {
+  static constexpr int model_threads = Threads;
+  static constexpr int min_threads = 2;
+  static constexpr int stress_threads = spec::program::max_threads;
+  static constexpr std::chrono::microseconds short_timeout{50};
+  // For the model runner (models/model_run.hpp, run_programs).
+  static program_source_state& source() { return program_source(); }
+
+  using recorder = spec::history_recorder<spec::program::max_threads, 3 * spec::program::max_steps + 4>;
+  using view = spec::recording_map<Map, recorder>;
+
+  // Not a std::exception: nothing between the compute and the program may
+  // mistake it for one of its own.
+  struct compute_failed {};
+
+  enum status : int { running = 0, in_last_wait = 1, finished = 2 };
+
+  struct state {
+    explicit state(int threads)
+        : prog(program_source().take(std::min(threads, spec::program::max_threads))) {
+      map = new (Sync::allocate(sizeof(Map))) Map();
+      for (auto& s : status) s.store(finished, std::memory_order_relaxed);
+      for (int t = 0; t < prog.threads; ++t) status[std::size_t(t)].store(running, std::memory_order_relaxed);
+    }
+    ~state() {
+      if (!destroyed.get()) destroy(map);
+    }
+    state(const state&) = delete;
+    state& operator=(const state&) = delete;
+
+    const spec::program prog;
+    Map* map;  // written before the threads start; destroyed by thread 0's destroy step or here
+    typename Sync::template cell<bool> destroyed{false};  // written by thread 0 only
+    recorder rec;
+    std::array<typename Sync::template atomic<int>, spec::program::max_threads> status;
+  };
+
+  static void destroy(Map* map) {
+    map->~Map();
+    Sync::deallocate(map);
+  }
+
+  // Thread 0's destroy step: the others must have finished, or be blocked in
+  // their last step, a wait on the key thread 0 abandoned (program.hpp,
+  // rule 3). Acquire: what a finished thread did to the map happens before
+  // the map goes.
+  static void await_quiet(state& s) {
+    const int kd = s.prog.abandoned_key();
+    for (;;) {
+      bool all = true;
+      std::size_t in_wait = 0;
+      for (int t = 1; t < s.prog.threads; ++t) {
+        const int st = s.status[std::size_t(t)].load(std::memory_order_acquire);
+        if (st == in_last_wait) ++in_wait;
+        else if (st != finished) all = false;
+      }
+      if (all && (in_wait == 0 || (kd && s.map->waiting(key_t(kd)) >= in_wait))) return;
+      Sync::yield();
+    }
+  }
+
+  // A leader handle kept across the following steps of its thread.
+  struct holding {
+    std::optional<leader<view>> lead;
+    int release_after = -1;  // the step after which it ends; -1: destroy abandons it
+    spec::lead_end how = spec::lead_end::complete;
+    value_t value = 0;
+  };
+
+  static void end_lead(leader<view>& lead, spec::lead_end how, value_t v) {
+    switch (how) {
+      case spec::lead_end::complete: lead.complete(v); break;
+      case spec::lead_end::cancel: lead.fail(wait_error::cancelled); break;
+      case spec::lead_end::drop:
+      case spec::lead_end::abandon: break;  // the handle's destructor: leader_failed
+    }
+  }
+
+  static void run_step(state& s, view& m, int tid, int i, holding& held) {
+    const spec::step& st = s.prog.at(tid, i);
+    const key_t k = st.key;
+    const bool last = i == s.prog.length[std::size_t(tid)] - 1;
+    if (last && spec::blocks(st) && tid != 0 && int(k) == s.prog.abandoned_key())
+      s.status[std::size_t(tid)].store(in_last_wait, std::memory_order_release);
+    switch (st.kind) {
+      case spec::step_kind::compute:
+        (void)get_or_compute(m, k, [&] { return m.compute(k, [&] { return unique_value(k, tid, i); }); });
+        break;
+      case spec::step_kind::compute_throws:
+        try {
+          (void)get_or_compute(m, k, [&]() -> value_t {
+            return m.compute(k, []() -> value_t { throw compute_failed{}; });
+          });
+        } catch (const compute_failed&) {
+        }
+        break;
+      case spec::step_kind::lead:
+        if (auto lead = try_lead(m, k)) {
+          if (st.end == spec::lead_end::abandon || st.hold > 0) {
+            held.lead.emplace(std::move(*lead));
+            held.release_after = st.end == spec::lead_end::abandon ? -1 : i + st.hold;
+            held.how = st.end;
+            held.value = unique_value(k, tid, i);
+          } else {
+            end_lead(*lead, st.end, unique_value(k, tid, i));
+          }
+        }
+        break;
+      case spec::step_kind::get: (void)m.get(k); break;
+      case spec::step_kind::wait: (void)m.wait(k); break;
+      case spec::step_kind::wait_for: (void)m.wait_for(k, short_timeout); break;
+      case spec::step_kind::close: m.close(); break;
+      case spec::step_kind::destroy:
+        await_quiet(s);
+        if (held.lead) held.lead->abandon();
+        held.lead.reset();
+        m.destroy([](Map* map) { destroy(map); });
+        s.destroyed.mut() = true;
+        break;
+    }
+    if (held.lead && i == held.release_after) {
+      end_lead(*held.lead, held.how, held.value);
+      held.lead.reset();
+    }
+  }
+
+  static void thread(state& s, int tid) {
+    if (tid >= s.prog.threads) return;
+    {
+      view m(s.map, s.rec, tid);
+      holding held;
+      for (int i = 0; i < s.prog.length[std::size_t(tid)]; ++i) run_step(s, m, tid, i, held);
+    }
+    s.status[std::size_t(tid)].store(finished, std::memory_order_release);
+  }
+
+  static void check(state& s) {
+    if (s.rec.overflowed()) {
+      Sync::fail("assert", "random_programs: a thread made more calls than its history buffer holds");
+      return;
+    }
+    const std::vector<spec::recorded_op> h = s.rec.collect();
+    // A model's interleaving is not real time: see check_history.
+    const spec::check_result r = spec::check_history(h, !Sync::real_time);
+    if (r.ok()) return;
+    const std::string text = "program " + std::to_string(s.prog.seed) + " (" + spec::to_line(s.prog) + ")\n" +
+                             spec::format_history(h) + r.explanation;
+    std::snprintf(last_program_failure(), sizeof last_program_failure(), "%s", text.c_str());
+    char message[360];
+    std::snprintf(message, sizeof message, "program %llu: %s", static_cast<unsigned long long>(s.prog.seed),
+                  r.message.c_str());
+    Sync::fail(r.verdict, message);
+  }
+};
+
+template <class Map, class Sync>
+struct random_programs : random_programs_of<Map, Sync, 3> {
+  static constexpr std::string_view name = "random_programs";
+  static constexpr std::string_view summary =
+      "generated programs of 2-3 threads over 1-3 keys, every history checked against the once-map specification";
+};
+
+}  // namespace oncecheck::scenarios
