@@ -43,7 +43,7 @@
 #include <unordered_map>
 #include <vector>
 
-#include "../harness/verdict.hpp"
+#include "../impls/sync/verdict.hpp"
 #include "fiber.hpp"
 #include "race_detector.hpp"
 #include "scheduler.hpp"

@@ -19,7 +19,7 @@
 #include <optional>
 #include <string>
 
-#include "../harness/verdict.hpp"
+#include "../impls/sync/verdict.hpp"
 #include "dpor.hpp"
 #include "engine.hpp"
 #include "pct.hpp"
@@ -167,7 +167,7 @@ explore_result explore_cell(const explore_options& o, int threads = Scenario::mo
   if constexpr (requires { Scenario::explain_stuck(); }) {
     if (r.result == verdict::deadlock || r.result == verdict::livelock)
       if (auto why = Scenario::explain_stuck()) {
-        r.result = parse_verdict(why->verdict).value_or(r.result);
+        r.result = why->kind;
         r.reason = why->message;
       }
   }

@@ -309,14 +309,13 @@ struct explore_backend {
     else e->note(op_name, 0, false, what, l);
   }
 
-  static void fail(std::string_view kind, std::string_view message, loc l = loc::current()) {
+  static void fail(verdict kind, std::string_view message, loc l = loc::current()) {
     engine* e = engine::active();
     if (!e) {
       report_failure(kind, message, l);
       return;
     }
-    e->fail(parse_verdict(kind).value_or(verdict::assert_failed),
-            std::string(kind) + ": " + std::string(message) + " (" + engine::place(l) + ")");
+    e->fail(kind, std::string(to_string(kind)) + ": " + std::string(message) + " (" + engine::place(l) + ")");
   }
 };
 
