@@ -1,161 +1,168 @@
-// oncecheck-explore: the project's cells under oncecheck's own explorer.
+// oncecheck-explore: the explorer engine of the runner core (explore/,
+// impls/sync/explore_backend.hpp): every cell under dynamic partial-order
+// reduction (`dpor`), plain depth-first search (`dfs`, the reference the
+// reduction is tested against) or PCT (`pct`).
 //
 //   oncecheck-explore --list
 //   oncecheck-explore --design condvar --flaw none --scenario coalesce
 //                     [--scheduler dpor|dfs|pct] [--preemption-bound N]
-//                     [--max-executions N] [--time-limit S] [--replay STRING]
-//   oncecheck-explore --all [--filter TEXT] [--expected models/expected.tsv]
+//                     [--iterations N] [--time-limit S] [--replay STRING]
+//   oncecheck-explore --check-all --expected models/expected.tsv --json build/results/models-explore.json
 //
-// --all runs every cell in this process, one after another, and compares
-// each verdict with the expected matrix's model column; a cell whose search
-// stopped at its budget says so. (The runner core will run these cells as
-// its `dpor` and `pct` engines; this tool is the explorer on its own.)
-#include <algorithm>
-#include <cstdio>
-#include <iostream>
-#include <sstream>
+// Everything but running one cell is the runner core's
+// (harness/runner/main.hpp). Its cells are `mode: model` with schedulers
+// dpor and pct, compared with the expected matrix's model column; `make
+// check-models` merges them with Relacy's into models.json. The explorer is
+// sequentially consistent (docs/explorer.md): a flaw only a weak memory
+// model shows is Relacy's to find.
+#include <optional>
 #include <string>
 #include <vector>
 
-#include <CLI/CLI.hpp>
-
-#include "../harness/expected_matrix.hpp"
-#include "../harness/registry.hpp"
+#include "../harness/runner/main.hpp"
 #include "../impls/sync/explore_backend.hpp"
 #include "explore_cell.hpp"
 
 namespace oncecheck::explore {
 namespace {
 
+using runner::cell;
+using runner::run_request;
 using backend = sync::explore_backend;
 
-template <class V, template <class, class> class S>
-using cell_scenario = S<typename V::template map<backend>, backend>;
-
-struct cell_name {
-  std::string design, flaw, scenario;
+// Settings of this engine alone, bound to its own options and passed on to
+// children and replays by request_args / replay_args.
+struct settings {
+  int preemption_bound = -1;  // -1: none
+  int pct_depth = 3;
+  int max_steps = 20000;
 };
 
-std::vector<cell_name> all_cells() {
-  std::vector<cell_name> out;
-  for_each_cell([&]<class V, template <class, class> class S>() {
-    out.push_back({std::string(V::design), std::string(V::flaw), std::string(cell_scenario<V, S>::name)});
-  });
+explore_options options_of(const run_request& r, const settings& s) {
+  explore_options o;
+  o.scheduler = r.scheduler;
+  if (s.preemption_bound >= 0) o.preemption_bound = s.preemption_bound;
+  o.max_executions = r.iterations;
+  o.time_limit_s = r.time_limit_s;
+  o.pct_depth = s.pct_depth;
+  o.seed = r.options.seed;
+  o.max_steps = s.max_steps;
+  o.replay = r.replay;
+  return o;
+}
+
+cell_result to_cell_result(const cell& c, const explore_result& x) {
+  cell_result out = c.blank("model", x.scheduler);
+  out.threads = x.threads;
+  out.result = x.result;
+  out.reason = x.reason;
+  out.trace = x.trace;
+  out.iterations = x.executions;
+  out.executions = x.executions;
+  out.elapsed_ms = x.elapsed_ms;
+  out.first_failure_iteration = x.first_failure_execution;
+  out.exhausted_search = x.exhausted;
+  out.preemption_bound = x.preemption_bound;
+  if (!x.exhausted && x.result == verdict::pass) out.estimated_fraction = x.estimated_fraction;
+  if (out.result == verdict::pass) {
+    out.reason = x.exhausted ? "every schedule explored" + std::string(x.preemption_bound ? " within the bound" : "")
+                             : "no failure in " + std::to_string(x.executions) + " executions";
+    if (!x.guarantee.empty()) out.reason += "; " + x.guarantee;
+  }
+  if (x.replay) out.replay_state = *x.replay;
   return out;
 }
 
-std::optional<explore_result> run_named(const cell_name& c, const explore_options& o) {
-  std::optional<explore_result> out;
-  for_each_cell([&]<class V, template <class, class> class S>() {
-    if (!out && V::design == c.design && V::flaw == c.flaw && cell_scenario<V, S>::name == c.scenario)
-      out = explore_cell<cell_scenario<V, S>>(o);
-  });
-  return out;
-}
-
-std::string quote(const std::string& s) { return "'" + s + "'"; }
-
-bool expected_has(const std::string& column, verdict v) {
-  std::istringstream alternatives(column);
-  for (std::string a; std::getline(alternatives, a, '|');)
-    if (a == to_string(v)) return true;
-  return false;
-}
-
-std::string figures(const explore_result& r) {
-  char buf[200];
-  std::snprintf(buf, sizeof buf, "%10llu ex %8.0f ms  %s", static_cast<unsigned long long>(r.executions), r.elapsed_ms,
-                r.exhausted ? "exhausted" : (r.result == verdict::pass ? "STOPPED" : ""));
-  std::string s = buf;
-  if (!r.exhausted && r.result == verdict::pass) {
-    std::snprintf(buf, sizeof buf, " (~%.2g of the tree)", r.estimated_fraction);
-    s += buf;
+struct entries {
+  template <class V, template <class, class> class S>
+  static runner::entry_point entry() {
+    return [](const cell& c, const run_request& r) {
+      return to_cell_result(c, explore_cell<S<typename V::template map<backend>, backend>>(options_of(r, active())));
+    };
   }
-  if (r.preemption_bound) s += " pb=" + std::to_string(*r.preemption_bound);
-  return s;
-}
-
-void print_failure(const cell_name& c, const explore_result& r, const explore_options& o) {
-  std::printf("\n=== %s/%s x %s: %s\n    %s\n", c.design.c_str(), c.flaw.c_str(), c.scenario.c_str(),
-              std::string(to_string(r.result)).c_str(), r.reason.c_str());
-  if (r.first_failure_execution)
-    std::printf("    found in execution %llu after %.0f ms\n", static_cast<unsigned long long>(*r.first_failure_execution),
-                r.elapsed_ms);
-  std::printf("%s", r.trace.c_str());
-  if (r.replay)
-    std::printf("  replay: oncecheck-explore --design %s --flaw %s --scenario %s --scheduler %s --replay %s\n",
-                c.design.c_str(), c.flaw.c_str(), c.scenario.c_str(), o.scheduler.c_str(), quote(*r.replay).c_str());
-}
-
-int run_all(const explore_options& o, const std::string& filter, const std::string& expected_path, bool traces) {
-  const expected_matrix expected = expected_matrix::load(expected_path);
-  int differ = 0, stopped = 0, cells = 0;
-  for (const cell_name& c : all_cells()) {
-    const std::string name = c.design + "/" + c.flaw + " " + c.scenario;
-    if (!filter.empty() && name.find(filter) == std::string::npos) continue;
-    ++cells;
-    const explore_result r = *run_named(c, o);
-    const expected_row* row = expected.find(c.design, c.flaw, c.scenario);
-    const bool ok = row && expected_has(row->model, r.result);
-    if (!ok) ++differ;
-    if (r.result == verdict::pass && !r.exhausted) ++stopped;
-    std::printf("  %-38s %-24s %-16s %-18s %s  %s\n", (c.design + "/" + c.flaw).c_str(), c.scenario.c_str(),
-                std::string(to_string(r.result)).c_str(), row ? row->model.c_str() : "(no row)", figures(r).c_str(),
-                ok ? "" : "DIFFERS");
-    std::fflush(stdout);
-    if (traces && r.result != verdict::pass) print_failure(c, r, o);
+  static settings& active() {
+    static settings s;
+    return s;
   }
-  std::printf("\n%d cells, %d differ from the expected model column, %d passing searches stopped by the budget\n",
-              cells, differ, stopped);
-  return differ == 0 ? 0 : 1;
+};
+
+// Matrix budgets. dpor runs unbounded: most correct cells are exhausted in
+// under 8 s (docs/explorer.md), and a cell stopped by the time limit says
+// how much of its tree it covered; the quick budget (make test) gives each
+// 3 s. pct draws executions: the seeded flaws it reaches fall within a few
+// hundred.
+run_request matrix_budget(run_request r, const std::string& scheduler, bool quick) {
+  r.scheduler = scheduler;
+  if (scheduler == "pct") r.iterations = quick ? 300 : 2000, r.time_limit_s = quick ? 5 : 20;
+  else r.iterations = 10'000'000, r.time_limit_s = quick ? 3 : 10;
+  return r;
 }
+
+class explore_engine final : public runner::engine {
+ public:
+  std::string_view program() const override { return "oncecheck-explore"; }
+  std::string_view mode() const override { return "model"; }
+  std::vector<std::string> schedulers() const override { return {"dpor", "pct", "dfs"}; }
+  std::vector<std::string> matrix_schedulers() const override { return {"dpor", "pct"}; }
+  std::string_view iteration_unit() const override { return "ex"; }
+  std::string default_results() const override { return "build/results/models-explore.json"; }
+
+  void add_options(CLI::App& app, run_request& r) override {
+    r.scheduler = "dpor";
+    r.iterations = 1'000'000;
+    settings& s = entries::active();
+    app.add_option("--iterations,--max-executions", r.iterations, "executions before a search stops")
+        ->check(CLI::PositiveNumber);
+    app.add_option("--time-limit", r.time_limit_s, "seconds before a search stops (pass, not exhaustive)")
+        ->check(CLI::PositiveNumber);
+    app.add_option("--preemption-bound", s.preemption_bound, "dpor, dfs: at most N preemptions per execution")
+        ->check(CLI::Range(0, 1000));
+    app.add_option("--pct-depth", s.pct_depth, "pct: the bug depth d it targets (d-1 change points)")
+        ->check(CLI::Range(1, 100));
+    app.add_option("--max-steps", s.max_steps, "steps per execution before it is a livelock")
+        ->check(CLI::Range(10, 10'000'000));
+    app.add_option("--replay", r.replay, "a failure's replay string: run exactly that execution");
+  }
+
+  std::vector<std::string> request_args(const run_request& r) const override {
+    std::vector<std::string> out{"--iterations", std::to_string(r.iterations), "--time-limit",
+                                 runner::number_arg(r.time_limit_s)};
+    append_settings(out);
+    return out;
+  }
+
+  std::vector<std::string> replay_args(const cell_result& c, const run_request&) const override {
+    std::vector<std::string> out{"--scheduler", c.scheduler};
+    append_settings(out);
+    if (!c.replay_state.empty()) out.insert(out.end(), {"--replay", c.replay_state});
+    return out;
+  }
+
+  run_request matrix_request(const cell& c, const std::string& scheduler, bool, const std::string& budget,
+                             const run_request& base) const override {
+    run_request r = matrix_budget(base, scheduler, budget == "quick");
+    r.threads = c.model_threads;
+    return r;
+  }
+
+  std::string expected_of(const expected_row& row, const std::string&) const override { return row.model; }
+
+  cell_result run(const cell& c, const run_request& r) override { return entries_[c.index](c, r); }
+
+ private:
+  static void append_settings(std::vector<std::string>& out) {
+    const settings& s = entries::active();
+    if (s.preemption_bound >= 0) out.insert(out.end(), {"--preemption-bound", std::to_string(s.preemption_bound)});
+    out.insert(out.end(), {"--pct-depth", std::to_string(s.pct_depth), "--max-steps", std::to_string(s.max_steps)});
+  }
+
+  std::vector<runner::entry_point> entries_ = runner::make_entries<entries>();
+};
 
 }  // namespace
 }  // namespace oncecheck::explore
 
 int main(int argc, char** argv) {
-  using namespace oncecheck::explore;
-  CLI::App app{"oncecheck-explore: the cells under oncecheck's own explorer (DPOR, PCT)"};
-  cell_name cell;
-  explore_options o;
-  int bound = -1;
-  bool list = false, all = false, traces = false;
-  std::string filter, expected_path = "models/expected.tsv", replay, expect;
-  app.add_flag("--list", list, "list the cells");
-  app.add_flag("--all", all, "run every cell and compare with the expected matrix");
-  app.add_option("--filter", filter, "--all: only cells whose 'design/flaw scenario' contains this");
-  app.add_option("--expected", expected_path, "the expected matrix");
-  app.add_flag("--traces", traces, "--all: print each failure's trace");
-  app.add_option("--design", cell.design);
-  app.add_option("--flaw", cell.flaw)->default_val("none");
-  app.add_option("--scenario", cell.scenario);
-  app.add_option("--scheduler", o.scheduler, "dpor, dfs or pct")->check(CLI::IsMember({"dpor", "dfs", "pct"}));
-  app.add_option("--preemption-bound", bound, "dpor: at most N preemptions per execution (default: none)");
-  app.add_option("--max-executions", o.max_executions);
-  app.add_option("--time-limit", o.time_limit_s, "seconds per cell");
-  app.add_option("--pct-depth", o.pct_depth);
-  app.add_option("--seed", o.seed);
-  app.add_option("--max-steps", o.max_steps, "steps per execution before it is a livelock");
-  app.add_option("--replay", replay, "run the one execution a failure's replay string names");
-  app.add_option("--expect", expect, "exit 0 only if the verdict is this (a pinned replay)");
-  CLI11_PARSE(app, argc, argv);
-  if (bound >= 0) o.preemption_bound = bound;
-  if (!replay.empty()) o.replay = replay;
-  if (list) {
-    for (const auto& c : all_cells()) std::printf("%s %s %s\n", c.design.c_str(), c.flaw.c_str(), c.scenario.c_str());
-    return 0;
-  }
-  if (all) return run_all(o, filter, expected_path, traces);
-  auto r = run_named(cell, o);
-  if (!r) {
-    std::fprintf(stderr, "oncecheck-explore: no cell %s/%s x %s (see --list)\n", cell.design.c_str(), cell.flaw.c_str(),
-                 cell.scenario.c_str());
-    return 2;
-  }
-  std::printf("  %-38s %-24s %-8s %-16s %s\n", (cell.design + "/" + cell.flaw).c_str(), cell.scenario.c_str(),
-              o.scheduler.c_str(), std::string(to_string(r->result)).c_str(), figures(*r).c_str());
-  if (!r->guarantee.empty()) std::printf("  %s\n", r->guarantee.c_str());
-  if (r->result != oncecheck::verdict::pass) print_failure(cell, *r, o);
-  if (!expect.empty()) return to_string(r->result) == expect ? 0 : 1;
-  return r->result == oncecheck::verdict::pass ? 0 : 1;
+  oncecheck::explore::explore_engine engine;
+  return oncecheck::runner::main(engine, argc, argv);
 }

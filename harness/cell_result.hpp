@@ -39,6 +39,13 @@ struct cell_result {
   std::optional<std::string> replay;  // a shell command that reproduces it
   std::string trace;                  // the readable counterexample
   bool exhausted_search = false;      // a tree search that ran to its end
+  // What a systematic search (the explorer's dpor, pct) says of itself:
+  // executions run, its preemption bound (none: unbounded), and for a search
+  // stopped by its budget Knuth's estimate of the fraction of the tree it
+  // covered. Absent from the JSON of engines that do not search.
+  std::optional<std::uint64_t> executions;
+  std::optional<int> preemption_bound;
+  std::optional<double> estimated_fraction;
   std::vector<latency_row> latency;   // stress notify_latency: wake-up figures
   // The flaw must show here and the correct design passes here (a scenario
   // every design fails the same way, recursive_keys' cycle, says nothing
@@ -102,6 +109,12 @@ inline void to_json(nlohmann::json& j, const cell_result& c) {
                      {"detected", c.detected()},
                      {"counts_for_detection", c.counts_for_detection}};
   if (!c.latency.empty()) j["latency"] = c.latency;
+  if (c.executions) {
+    j["executions"] = *c.executions;
+    j["preemption_bound"] = c.preemption_bound ? nlohmann::json(*c.preemption_bound) : nlohmann::json(nullptr);
+    j["estimated_fraction"] =
+        c.estimated_fraction ? nlohmann::json(*c.estimated_fraction) : nlohmann::json(nullptr);
+  }
 }
 
 inline void from_json(const nlohmann::json& j, cell_result& c) {
@@ -126,6 +139,13 @@ inline void from_json(const nlohmann::json& j, cell_result& c) {
   c.exhausted_search = j.value("exhausted_search", false);
   c.counts_for_detection = j.value("counts_for_detection", false);  // matches_expected, detected: derived
   if (j.contains("latency")) j.at("latency").get_to(c.latency);
+  if (j.contains("executions")) {
+    c.executions = j.at("executions").get<std::uint64_t>();
+    const auto& b = j.value("preemption_bound", nlohmann::json(nullptr));
+    c.preemption_bound = b.is_null() ? std::nullopt : std::optional<int>(b.get<int>());
+    const auto& f = j.value("estimated_fraction", nlohmann::json(nullptr));
+    c.estimated_fraction = f.is_null() ? std::nullopt : std::optional<double>(f.get<double>());
+  }
 }
 
 // Written to a temporary name and renamed, so an interrupted run never
