@@ -66,16 +66,26 @@ test: build build-tsan ## unit tests, a quick model matrix, quick plain and TSan
 	@ctest --preset tsan || { tests/failure_recap.sh $(TSAN); exit 1; }
 
 ifeq ($(IMPL),)
-check-models: build ## every design-or-flaw x scenario under Relacy, compared with models/expected.tsv (IMPL=my_map.hpp: your design)
-	@mkdir -p $(RESULTS)
-	@$(RELEASE)/oncecheck-model --check-all --budget $(BUDGET) --expected models/expected.tsv \
-	    --json $(RESULTS)/models.json --catalogue-json $(RESULTS)/designs.json --display-name $(RELEASE)/oncecheck-model
+check-models: build ## every design-or-flaw x scenario under Relacy and the explorer, compared with models/expected.tsv (IMPL=my_map.hpp: your design)
+	@$(call check_models,$(RELEASE),models,--catalogue-json $(RESULTS)/designs.json)
 else
 check-models: impl-build
-	@mkdir -p $(RESULTS)
-	@$(IMPL_BUILD)/oncecheck-model --check-all --budget $(BUDGET) --expected models/expected.tsv \
-	    --json $(RESULTS)/models-impl.json --display-name $(IMPL_BUILD)/oncecheck-model
+	@$(call check_models,$(IMPL_BUILD),models-impl,)
 endif
+
+# $(call check_models,BUILD,NAME,EXTRA): Relacy's schedulers (random, bound,
+# full) into NAME-relacy.json, the explorer's (dpor, pct) into
+# NAME-explore.json, both merged into NAME.json; fails if either differs.
+define check_models
+mkdir -p $(RESULTS); \
+$(1)/oncecheck-model --check-all --budget $(BUDGET) --expected models/expected.tsv \
+    --json $(RESULTS)/$(2)-relacy.json $(3) --display-name $(1)/oncecheck-model; relacy=$$?; \
+$(1)/oncecheck-explore --check-all --budget $(BUDGET) --expected models/expected.tsv \
+    --json $(RESULTS)/$(2)-explore.json --display-name $(1)/oncecheck-explore; explore=$$?; \
+$(1)/oncecheck-model --merge $(RESULTS)/$(2)-relacy.json $(RESULTS)/$(2)-explore.json --json $(RESULTS)/$(2).json \
+  && echo "check-models: results in $(RESULTS)/$(2).json"; \
+test $$relacy = 0 && test $$explore = 0
+endef
 
 impl-build: deps
 	@test -f "$(IMPL)" || { echo "oncecheck: IMPL=$(IMPL): no such file" >&2; exit 2; }
