@@ -219,7 +219,7 @@ struct random_programs_of {
 
   static void check(state& s) {
     if (s.rec.overflowed()) {
-      Sync::fail("assert", "random_programs: a thread made more calls than its history buffer holds");
+      Sync::fail(verdict::assert_failed, "random_programs: a thread made more calls than its history buffer holds");
       return;
     }
     const std::vector<spec::recorded_op> h = s.rec.collect();
@@ -232,7 +232,7 @@ struct random_programs_of {
     char message[360];
     std::snprintf(message, sizeof message, "program %llu: %s", static_cast<unsigned long long>(s.prog.seed),
                   r.message.c_str());
-    Sync::fail(r.verdict, message);
+    Sync::fail(r.result, message);
   }
 };
 

@@ -40,10 +40,10 @@ struct failure_capture {
     static std::string m;
     return m;
   }
-  static void on_failure(std::string_view k, std::string_view m, const std::source_location&) {
+  static void on_failure(verdict k, std::string_view m, const std::source_location&) {
     std::lock_guard g(lock());
     if (!kind().empty()) return;
-    kind() = k;
+    kind() = std::string(to_string(k));
     message() = m;
   }
 };

@@ -24,9 +24,10 @@ enum class verdict {
   livelock,
   assert_failed,
   unsupported,
+  not_linearizable,  // a recorded history no sequential order of the contract explains
 };
 
-inline constexpr std::array<std::pair<verdict, std::string_view>, 12> verdict_names{{
+inline constexpr std::array<std::pair<verdict, std::string_view>, 13> verdict_names{{
     {verdict::pass, "pass"},
     {verdict::deadlock, "deadlock"},
     {verdict::hang, "hang"},
@@ -39,6 +40,7 @@ inline constexpr std::array<std::pair<verdict, std::string_view>, 12> verdict_na
     {verdict::livelock, "livelock"},
     {verdict::assert_failed, "assert"},
     {verdict::unsupported, "unsupported"},
+    {verdict::not_linearizable, "not_linearizable"},
 }};
 
 constexpr std::string_view to_string(verdict v) noexcept {

@@ -27,16 +27,17 @@
 #include <string>
 #include <vector>
 
+#include "../../impls/sync/verdict.hpp"
 #include "history.hpp"
 #include "once_map_spec.hpp"
 
 namespace oncecheck::spec {
 
 struct check_result {
-  std::string verdict = "pass";  // pass, duplicate_compute, wrong_value, not_linearizable, assert
+  verdict result = verdict::pass;  // pass, duplicate_compute, wrong_value, not_linearizable, assert_failed
   std::string message;           // one line: why
   std::string explanation;       // several lines: the history and the longest order found
-  bool ok() const { return verdict == "pass"; }
+  bool ok() const { return result == verdict::pass; }
 };
 
 namespace detail {
@@ -333,23 +334,23 @@ inline check_result check_history(const std::vector<recorded_op>& h, bool weak_r
   for (key_t k : keys) {
     detail::key_search search(h, k, weak_reads);
     if (search.too_big()) {
-      out.verdict = "assert";
+      out.result = verdict::assert_failed;
       out.message = "history of key " + std::to_string(k) + " too long to check";
       return out;
     }
     if (search.run()) continue;
 
     std::string why = detail::duplicate_compute(h, k);
-    out.verdict = "duplicate_compute";
+    out.result = verdict::duplicate_compute;
     if (why.empty()) {
       why = detail::wrong_value(h, k);
-      out.verdict = "wrong_value";
+      out.result = verdict::wrong_value;
     }
     std::string order, stuck;
     for (int i : search.best_order()) order += (order.empty() ? "" : ", ") + describe(h[std::size_t(i)]);
     for (int i : search.stuck_calls()) stuck += (stuck.empty() ? "" : "; ") + describe(h[std::size_t(i)]);
     if (why.empty()) {
-      out.verdict = "not_linearizable";
+      out.result = verdict::not_linearizable;
       why = "key " + std::to_string(k) + ": after [" + order + "] none of {" + stuck + "} can come next";
     }
     out.message = why;
