@@ -264,6 +264,13 @@ class condvar_map {
             (t.state == phase::pending || t.state == phase::vacant) && t.failures == round;
         if (round_still_open) {
           --e->data.mut().waiters;
+          // Still vacant: the register_key that inserted the entry has not
+          // claimed it, so nobody leads the key (random_programs found the
+          // timed_out a key with no leader gave otherwise).
+          if (t.state == phase::vacant) {
+            Sync::note("wait", key, "timed out before anyone led the key");
+            return wait_error::not_registered;
+          }
           Sync::note("wait", key, "timed out");
           return wait_error::timed_out;
         }
