@@ -58,7 +58,10 @@ def detection_section(results):
         return section
     if not results.stress:
         section.blocks.append(Note("stress columns: not run: make stress writes stress.json", "missing"))
-    titles = [s if s in ("random", "bound", "full") else f"stress {s}" for s in schedulers]
+    # A cell's mode says which side it is: a model scheduler the report does
+    # not know by name (a user's engine) is still not a stress build.
+    model_side = {c["scheduler"] for c in results.models}
+    titles = [s if s in model_side else f"stress {s}" for s in schedulers]
     flaws = V.ordered_unique((d, f) for d, f, _ in rows)
     per_flaw = Table(columns=["flaw (fastest scenario)"] + titles, rows=[
         [Cell(V.row_name(d, f), "flaw")] + [fastest([by_key.get((d, f, s, sched)) for d2, f2, s in rows

@@ -9,8 +9,9 @@ A results file without them was written by an older oncecheck; inputs.py
 stops on it with one line.
 """
 
-# Scheduler order: the model's three, then the stress builds.
-SCHEDULERS = ("random", "bound", "full", "plain", "tsan", "asan", "fuzz")
+# Scheduler order: Relacy's three, the explorer's two, then the stress builds.
+MODEL_SCHEDULERS = ("random", "bound", "full", "dpor", "pct")
+SCHEDULERS = MODEL_SCHEDULERS + ("plain", "tsan", "asan", "fuzz")
 
 # Background colours of the verdict classes (also read back from the
 # screenshot by tests/test_render.py: keep them distinct).
@@ -27,6 +28,7 @@ COLOURS = {
     "livelock": "#ffab91",
     "assert": "#9fa8da",
     "unsupported": "#e0e0e0",
+    "not_linearizable": "#d7aefb",
 }
 
 
