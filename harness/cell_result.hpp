@@ -28,7 +28,7 @@ struct cell_result {
   std::string flaw = "none";
   std::string scenario;
   std::string mode;       // "model" or "stress"
-  std::string scheduler;  // model: random, bound, full; stress: plain, tsan, fuzz
+  std::string scheduler;  // model: random, bound, full (Relacy), dpor, pct (explorer); stress: plain, tsan
   int threads = 0;
   std::string expected;   // a verdict name, or "" when the matrix has no row
   verdict result = verdict::pass;

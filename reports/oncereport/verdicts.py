@@ -10,8 +10,7 @@ stops on it with one line.
 """
 
 # Scheduler order: Relacy's three, the explorer's two, then the stress builds.
-MODEL_SCHEDULERS = ("random", "bound", "full", "dpor", "pct")
-SCHEDULERS = MODEL_SCHEDULERS + ("plain", "tsan", "asan", "fuzz")
+SCHEDULERS = ("random", "bound", "full", "dpor", "pct", "plain", "tsan", "asan", "fuzz")
 
 # Background colours of the verdict classes (also read back from the
 # screenshot by tests/test_render.py: keep them distinct).
