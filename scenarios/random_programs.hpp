@@ -3,11 +3,11 @@
 // history checked against the once-map specification
 // (scenarios/spec/once_map_spec.hpp, linearizability.hpp).
 //
-// Which program a round runs comes from `program_source()`: the run's base
-// seed plus the round's index (or one pinned seed: a replay, a search over
-// one program's schedules). A failure names the program's seed; the runner
-// prints it with the replay command, and tools can shrink it
-// (scenarios/spec/shrink.hpp).
+// Which program a round runs comes from `program_source()`
+// (program_source.hpp): the run's --seed plus the round's index, or one
+// pinned program (a replay, a tree search over one program's schedules). A
+// failure names the program's seed in its replay command, and the runner
+// shrinks it (harness/runner/shrink_programs.hpp).
 //
 // Catches, beyond what the engines see themselves (deadlock, hang,
 // use_after_free, data_race): a history no order explains
@@ -23,57 +23,13 @@
 #include <new>
 #include <optional>
 
+#include "program_source.hpp"
 #include "scenario_support.hpp"
 #include "spec/linearizability.hpp"
 #include "spec/program.hpp"
 #include "spec/recording_map.hpp"
 
 namespace oncecheck::scenarios {
-
-// Where each round's program comes from. One per process; set by a runner
-// before a run (the model runner pins the seed for a replay and for a tree
-// search, which needs the same program in every iteration).
-struct program_source_state {
-  std::uint64_t base = 1;
-  bool pinned = false;                // every round runs program `base`
-  std::uint64_t next = 0;             // rounds taken so far
-  std::uint64_t last = 0;             // the seed of the latest round
-  std::optional<spec::program> exact;  // a given program instead (shrinking)
-  // The model runner's limits for one cell (models/model_run.hpp,
-  // run_programs): the default matrix runs every design and flaw, so a
-  // tree search is capped in schedules (30 programs of 400 schedules, about
-  // 2 s: a count, so that its verdict is the same on every machine) and
-  // every cell in time; the standalone tool lifts both caps.
-  double max_seconds = 20.0;
-  std::uint64_t max_search_iterations = 12000;
-  std::uint64_t per_program_iterations = 400;  // schedules of one program in a tree search
-
-  spec::program take(int threads) {
-    if (exact) {
-      last = exact->seed;
-      return *exact;
-    }
-    last = pinned ? base : base + next++;
-    return spec::generate(last, threads);
-  }
-  void reset(std::uint64_t seed, bool pin) {
-    base = seed;
-    pinned = pin;
-    next = 0;
-    last = seed;
-  }
-};
-inline program_source_state& program_source() {
-  static program_source_state s;
-  return s;
-}
-
-// The last failure's full account (the history and the longest order), for
-// tools; a fixed buffer, as a heap string would outlive a model iteration.
-inline char (&last_program_failure())[8192] {
-  static char text[8192] = {};
-  return text;
-}
 
 // A value unique to its key, the computing thread and its step.
 constexpr value_t unique_value(key_t k, int thread, int step) noexcept {
@@ -83,11 +39,12 @@ constexpr value_t unique_value(key_t k, int thread, int step) noexcept {
 template <class Map, class Sync, int Threads>
 struct random_programs_of {
   static constexpr int model_threads = Threads;
+  static constexpr int model_operations = Threads * spec::program::max_steps;  // at most
   static constexpr int min_threads = 2;
   static constexpr int stress_threads = spec::program::max_threads;
   static constexpr std::chrono::microseconds short_timeout{50};
-  // For the model runner (models/model_run.hpp, run_programs).
-  static program_source_state& source() { return program_source(); }
+  // Each state takes its program from program_source() (program_source.hpp).
+  static constexpr bool draws_programs = true;
 
   using recorder = spec::history_recorder<spec::program::max_threads, 3 * spec::program::max_steps + 4>;
   using view = spec::recording_map<Map, recorder>;

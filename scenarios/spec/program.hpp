@@ -277,6 +277,12 @@ inline std::string to_line(const program& p) {
   return out;
 }
 
+// A one- or two-digit number, or -1.
+inline int small_number(const std::string& text) {
+  if (text.empty() || text.size() > 2 || text.find_first_not_of("0123456789") != std::string::npos) return -1;
+  return std::stoi(text);
+}
+
 // The inverse of to_line (a replay of a shrunk program): nullopt if `line`
 // is not a program.
 inline std::optional<program> from_line(const std::string& line) {
@@ -303,8 +309,15 @@ inline std::optional<program> from_line(const std::string& line) {
         }
       if (!known || p.length[std::size_t(t)] == program::max_steps) return std::nullopt;
       while (words >> word) {
-        if (word.size() > 1 && word[0] == 'k') s.key = std::uint8_t(std::stoi(word.substr(1)));
-        else if (word == "hold" && (words >> word)) s.hold = std::uint8_t(std::stoi(word));
+        if (word.size() > 1 && word[0] == 'k') {
+          const int k = small_number(word.substr(1));
+          if (k < 1 || k > 3) return std::nullopt;
+          s.key = std::uint8_t(k);
+        } else if (word == "hold" && (words >> word)) {
+          const int h = small_number(word);
+          if (h < 0 || h >= program::max_steps) return std::nullopt;
+          s.hold = std::uint8_t(h);
+        }
         else
           for (int e = 0; e <= int(lead_end::abandon); ++e)
             if (word == to_string(lead_end(e))) s.end = lead_end(e);
