@@ -293,6 +293,59 @@ TEST(OnceMapSpec, ATimedOutWaitOnACompletedKeyIsCaught) {
   EXPECT_EQ(h.verdict(), "not_linearizable") << h.check().message;
 }
 
+// ---- close() racing the other operations (found by random_programs under
+// the explorer's dpor; the programs named are their seeds) ------------------
+
+TEST(OnceMapSpec, InsideClosesWindowOneWaitSaysClosedAnotherTimesOut) {
+  // Program 345 on condvar and shared_future: the first wait_for found no
+  // entry and read the map's flag; the second found the leader's round
+  // still pending, as close() had not reached the key yet.
+  auto h = history()
+               .wait(0, 1, 1, 3, wait_error::not_registered)
+               .reg(1, 1, 2, 5, true)
+               .wait_for(0, 1, 4, 7, closed)
+               .close(1, 6, 10)
+               .wait_for(0, 1, 8, 9, wait_error::timed_out)
+               .fail(1, 1, lf, 11, 12)
+               .close(1, 13, 14);
+  EXPECT_TRUE(h.check().ok()) << h.check().message << h.check().explanation;
+}
+
+TEST(OnceMapSpec, InsideClosesWindowADoneMayStillPublish) {
+  // Program 1779 on atomic_wait: done() checked the flag before close()
+  // set it and published after; a waiter told `closed` meanwhile is right,
+  // and so is a later waiter given the value.
+  auto h = history()
+               .reg(0, 1, 1, 4, true)
+               .close(1, 2, 19)
+               .wait_for(2, 1, 3, 8, closed)
+               .wait_for(0, 1, 5, 6, wait_error::timed_out)
+               .done(0, 1, v1, 7, 14)
+               .get(2, 1, 9, 10, std::nullopt)
+               .reg(2, 1, 11, 12, false)
+               .wait(2, 1, 13, 21, v1)
+               .close(0, 15, 16)
+               .reg(0, 1, 17, 18, false)
+               .destroy(0, 20, 22);
+  EXPECT_TRUE(h.check().ok()) << h.check().message << h.check().explanation;
+}
+
+TEST(OnceMapSpec, ATimedOutWaitAfterCloseReturnedIsCaught) {
+  // Program 180 on atomic_wait before its fix: a register_key that raced
+  // close() pushed a pending node after close() had walked the bucket, and
+  // a wait that began after close() returned timed out on it.
+  auto h = history().reg(0, 1, 1, 2, true).close(1, 3, 4).wait_for(2, 1, 5, 6, wait_error::timed_out);
+  EXPECT_EQ(h.verdict(), "not_linearizable") << h.check().message;
+}
+
+TEST(OnceMapSpec, ALeaderAfterARegisterWasRefusedForCloseIsCaught) {
+  // Program 161 on condvar before its fix: close() had begun, T0's
+  // register_key was refused for it, and then T1's register_key (which had
+  // inserted the entry before close() began) claimed the key.
+  auto h = history().close(2, 1, 10).reg(0, 1, 2, 3, false).reg(1, 1, 4, 5, true);
+  EXPECT_EQ(h.verdict(), "not_linearizable") << h.check().message;
+}
+
 // ---- the seeded flaws' characteristic histories ----------------------------
 
 TEST(OnceMapSpec, CheckThenActTwoLeadersAtOnce) {

@@ -114,8 +114,19 @@ class key_search {
     return o.error;
   }
 
-  // Applies point p to s; false if the specification forbids it there.
-  bool apply(std::size_t p, key_spec& s, std::vector<int>& joined) const {
+  // How many ways point p may act on s: a done/fail in close()'s window
+  // may be dropped or take effect (key_spec::closing_window).
+  int ways(std::size_t p, const key_spec& s) const {
+    const op_kind k = h_[std::size_t(points_[p].op)].kind;
+    return points_[p].what == point::part::whole && (k == op_kind::done || k == op_kind::fail) &&
+                   s.closing_window()
+               ? 2
+               : 1;
+  }
+
+  // Applies point p to s (its `way`-th way); false if the specification
+  // forbids it there.
+  bool apply(std::size_t p, key_spec& s, std::vector<int>& joined, int way) const {
     const point& pt = points_[p];
     const recorded_op& o = h_[std::size_t(pt.op)];
     switch (pt.what) {
@@ -147,8 +158,8 @@ class key_search {
     }
     switch (o.kind) {
       case op_kind::register_key: return s.register_key(o.flag);
-      case op_kind::done: return s.done(o.arg_value);
-      case op_kind::fail: return s.fail(o.arg_error);
+      case op_kind::done: return s.done(o.arg_value, way == 1);
+      case op_kind::fail: return s.fail(o.arg_error, way == 1);
       case op_kind::get: return s.get(o.has_value, o.value);
       default: return false;
     }
@@ -184,9 +195,12 @@ class key_search {
       const point& pt = points_[p];
       if (pt.call > min_ret) continue;  // a call that returned before it must come first
       if (!ready(p, done_mask)) continue;
-      key_spec next = s;
-      std::vector<int> joined = joined_;
-      if (apply(p, next, joined)) {
+      bool allowed = false;
+      for (int way = 0; way < ways(p, s); ++way) {
+        key_spec next = s;
+        std::vector<int> joined = joined_;
+        if (!apply(p, next, joined, way)) continue;
+        allowed = true;
         std::uint64_t mask = done_mask | std::uint64_t(1) << p;
         // A wait answered at its join leaves at once.
         if (two_step(p) && joined[p] == 0) mask |= std::uint64_t(1) << (p + 1);
@@ -196,9 +210,8 @@ class key_search {
         std::swap(joined_, joined);
         order_.pop_back();
         if (ok) return true;
-      } else {
-        stuck.push_back(pt.op);
       }
+      if (!allowed) stuck.push_back(pt.op);
     }
     if (depth > best_depth_ || best_order_.empty()) {
       best_depth_ = depth;

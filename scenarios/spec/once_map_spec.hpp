@@ -22,7 +22,8 @@
 //                          duplicate_compute.)
 //   done(v), fail(e)       by the round's leader: end the pending round; on a
 //                          shut round a no-op (the map was closed under the
-//                          leader). Anything else is not allowed.
+//                          leader); between close's two points either.
+//                          Anything else is not allowed.
 //   get -> v               iff ready v; -> none iff not ready. Never blocks.
 //   close (per key)        two points: `begin` sets closed (no leader from
 //                          then on; the pending round's done/fail may be
@@ -37,6 +38,8 @@
 //                            closed          -> closed (failed e: also e;
 //                                               atomic_wait keeps a failed
 //                                               round failed through close)
+//                            pending, closed -> closed at once (close()
+//                                               has begun: the map's flag)
 //                            absent          -> not_registered
 //                            failed e        -> e or not_registered
 //                                               (shared_future forgets a
@@ -108,8 +111,14 @@ class key_spec {
     return true;
   }
 
-  bool done(value_t v) {
-    if (phase_ == phase::shut || (closed_ && phase_ == phase::pending)) return true;  // closed under the leader
+  // Between close()'s two points a pending round's done/fail may be
+  // dropped (condvar refuses it by the map's flag) or still take effect
+  // (atomic_wait checks the flag before its compare-exchange publishes):
+  // `in_window_effect` picks the second; the checker tries both.
+  bool closing_window() const { return closed_ && phase_ == phase::pending; }
+
+  bool done(value_t v, bool in_window_effect = false) {
+    if (phase_ == phase::shut || (closing_window() && !in_window_effect)) return true;  // closed under the leader
     if (phase_ != phase::pending) return false;
     phase_ = phase::ready;
     value_ = v;
@@ -117,8 +126,8 @@ class key_spec {
     return true;
   }
 
-  bool fail(wait_error e) {
-    if (phase_ == phase::shut || (closed_ && phase_ == phase::pending)) return true;
+  bool fail(wait_error e, bool in_window_effect = false) {
+    if (phase_ == phase::shut || (closing_window() && !in_window_effect)) return true;
     if (phase_ != phase::pending) return false;
     phase_ = phase::failed;
     error_ = e;
@@ -175,7 +184,12 @@ class key_spec {
   // and the outcome will be that round's, -1 if `r` is impossible here.
   int join(const outcome<value_t>& r) const {
     switch (phase_) {
-      case phase::pending: return rounds_;
+      case phase::pending:
+        // Between close()'s two points a waiter may already answer `closed`
+        // (it read the map's flag: condvar, shared_future) while others still
+        // find the round pending; after the second, every wait does.
+        if (closed_ && !r.has_value() && r.error() == wait_error::closed) return 0;
+        return rounds_;
       case phase::ready:
         if (r.has_value()) return r.value() == value_ ? 0 : -1;
         return closed_ && r.error() == wait_error::closed ? 0 : -1;
