@@ -195,6 +195,9 @@ class atomic_wait_map {
   }
 
   void fail(const K& key, wait_error error) {
+    // Dropped once close() has begun, as done() is: close() ends the round
+    // (a timed waiter may already have been told `closed`, see sleep_until).
+    if (closed_.load(std::memory_order_acquire)) return;
     bucket& b = bucket_of(key);
     if (node* n = find_from(b.head.load(std::memory_order_acquire), key))
       settle(b, *n, failed | (static_cast<std::uint32_t>(error) << phase_bits), key);
@@ -328,7 +331,7 @@ class atomic_wait_map {
     if (phase_of(word) != pending) return outcome_of(*n, word);
     n->waiters.fetch_add(1, std::memory_order_relaxed);
     Sync::note("wait", key, deadline ? "blocks (timed, bucket condvar)" : "blocks (atomic wait)");
-    outcome<V> result = deadline ? sleep_until(b, *n, *deadline) : sleep(*n);
+    outcome<V> result = deadline ? sleep_until(b, *n, *deadline, closed_) : sleep(*n);
     Sync::note("wait", key, "returns");
     // The last touch of the node: after it the destructor may free it.
     n->waiters.fetch_sub(1, std::memory_order_release);
@@ -346,14 +349,22 @@ class atomic_wait_map {
 
   // Returns with timed_lock released: the caller's decrement must come after
   // the unlock (see "Leaving").
-  static outcome<V> sleep_until(bucket& b, node& n, typename Sync::clock::time_point deadline) {
+  //
+  // A round still pending at the deadline on a closed map is `closed`, not
+  // timed_out: it is the node of a register_key that raced close() (pushed
+  // after close() walked its bucket, about to settle it itself), and a wait
+  // that began after close() returned must see `closed` (random_programs
+  // found the timed_out under the explorer's dpor: program 180).
+  static outcome<V> sleep_until(bucket& b, node& n, typename Sync::clock::time_point deadline,
+                                const typename Sync::template atomic<bool>& closed_flag) {
     typename Sync::unique_lock lock(b.timed_lock);
     for (;;) {
       std::uint32_t word = n.state.load(std::memory_order_acquire);
       if (phase_of(word) != pending) return outcome_of(n, word);
       if (b.timed_cv.wait_until(lock, deadline) == sync::wait_status::timed_out) {
         word = n.state.load(std::memory_order_acquire);
-        return phase_of(word) != pending ? outcome_of(n, word) : outcome<V>(wait_error::timed_out);
+        if (phase_of(word) != pending) return outcome_of(n, word);
+        return closed_flag.load(std::memory_order_seq_cst) ? wait_error::closed : wait_error::timed_out;
       }
     }
   }

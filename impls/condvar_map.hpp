@@ -11,9 +11,11 @@
 //
 // Locking protocol.
 //   map_lock_   guards entries_ and closed_. Held only to look up, insert or
-//               snapshot entries; never while waiting, never while a value is
-//               computed, and never together with an entry lock (no lock
-//               order to get wrong).
+//               snapshot entries and to read closed_; never while waiting,
+//               never while a value is computed. Lock order: an entry lock,
+//               then map_lock_ (register_key and a timed-out wait read
+//               closed_ with their entry locked); nothing takes an entry
+//               lock while holding map_lock_.
 //   entry::lock guards everything in entry::slot; entry::changed is waited on
 //               with entry::lock held.
 // An entry is shared (std::shared_ptr) by the map and by every caller that
@@ -112,6 +114,10 @@ class condvar_map {
       claim(e->data.mut());
     } else {
       if (!claimable(e->data.get())) return false;
+      // close() may have begun since find_or_insert: once anyone has seen
+      // the map closed, nobody may lead (random_programs found a leader
+      // made after a register_key was refused for close: program 161).
+      if (map_closed()) return false;
       claim(e->data.mut());
     }
     Sync::note("register", key, "-> leader");
@@ -124,6 +130,9 @@ class condvar_map {
     typename Sync::unique_lock lock(e->lock);
     slot& s = e->data.mut();
     if (s.state == phase::ready || s.state == phase::closed) return;
+    // close() may have begun since find_or_insert: then it ends the round
+    // (a waiter may already have been told `closed`: program 68).
+    if (map_closed()) return;
     s.state = phase::ready;
     s.value.emplace(std::move(value));
     Sync::note("done", key, "-> ready, notify_one");
@@ -136,6 +145,9 @@ class condvar_map {
     typename Sync::unique_lock lock(e->lock);
     slot& s = e->data.mut();
     if (s.state != phase::pending && s.state != phase::vacant) return;
+    // Dropped once close() has begun, as done() is: close() ends the round
+    // (a waiter may already have been told `closed`).
+    if (map_closed()) return;
     s.state = phase::failed;
     s.error = error;
     ++s.failures;
@@ -211,6 +223,13 @@ class condvar_map {
     return it == m.end() ? nullptr : it->second;
   }
 
+  // Whether close() has begun. May be called with an entry's lock held
+  // (the lock order above).
+  bool map_closed() const {
+    typename Sync::unique_lock lock(map_lock_);
+    return closed_.get();
+  }
+
   // nullptr once the map is closed: nothing new is registered or published.
   std::shared_ptr<entry> find_or_insert(const K& key) {
     typename Sync::unique_lock lock(map_lock_);
@@ -264,6 +283,14 @@ class condvar_map {
             (t.state == phase::pending || t.state == phase::vacant) && t.failures == round;
         if (round_still_open) {
           --e->data.mut().waiters;
+          // On a closed map: close() has begun but not reached this entry
+          // yet; it will end the round with `closed`, so that is the answer
+          // (a wait that found no entry already said `closed`: random_programs
+          // found a timed_out after it under the explorer, program 345).
+          if (map_closed()) {
+            Sync::note("wait", key, "timed out on a closed map");
+            return wait_error::closed;
+          }
           // Still vacant: the register_key that inserted the entry has not
           // claimed it, so nobody leads the key (random_programs found the
           // timed_out a key with no leader gave otherwise).
