@@ -23,6 +23,22 @@
 
 namespace oncecheck {
 
+// A generated program (scenarios/spec/program.hpp) in a result: the one
+// that failed, and the smallest one the shrinker found that still fails
+// with the same verdict (harness/runner/shrink_programs.hpp).
+struct program_text {
+  std::string line;  // spec::to_line: "T0: compute k1; get k1 | T1: wait k1"
+  std::uint64_t seed = 0;  // 0: written, not generated
+  int threads = 0, steps = 0, keys = 0;
+};
+
+struct shrunk_program {
+  program_text program;
+  std::string cpp;     // the program as a scenario body a user can paste
+  std::string replay;  // a command that reproduces it
+  int runs = 0;        // candidates run
+};
+
 struct cell_result {
   std::string design;
   std::string flaw = "none";
@@ -47,6 +63,9 @@ struct cell_result {
   std::optional<int> preemption_bound;
   std::optional<double> estimated_fraction;
   std::vector<latency_row> latency;   // stress notify_latency: wake-up figures
+  // random_programs: the failing generated program, and its shrunk form.
+  std::optional<program_text> program;
+  std::optional<shrunk_program> shrunk;
   // The flaw must show here and the correct design passes here (a scenario
   // every design fails the same way, recursive_keys' cycle, says nothing
   // about a flaw): a row of the time-to-detection table. Set with `expected`.
@@ -87,6 +106,9 @@ inline void from_json(const nlohmann::json& j, latency_row& r) {
   j.at("max_us").get_to(r.max_us);
 }
 
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(program_text, line, seed, threads, steps, keys)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(shrunk_program, program, cpp, replay, runs)
+
 inline void to_json(nlohmann::json& j, const cell_result& c) {
   j = nlohmann::json{{"design", c.design},
                      {"flaw", c.flaw},
@@ -109,6 +131,8 @@ inline void to_json(nlohmann::json& j, const cell_result& c) {
                      {"detected", c.detected()},
                      {"counts_for_detection", c.counts_for_detection}};
   if (!c.latency.empty()) j["latency"] = c.latency;
+  if (c.program) j["program"] = *c.program;
+  if (c.shrunk) j["shrunk"] = *c.shrunk;
   if (c.executions) {
     j["executions"] = *c.executions;
     j["preemption_bound"] = c.preemption_bound ? nlohmann::json(*c.preemption_bound) : nlohmann::json(nullptr);
@@ -139,6 +163,8 @@ inline void from_json(const nlohmann::json& j, cell_result& c) {
   c.exhausted_search = j.value("exhausted_search", false);
   c.counts_for_detection = j.value("counts_for_detection", false);  // matches_expected, detected: derived
   if (j.contains("latency")) j.at("latency").get_to(c.latency);
+  if (j.contains("program")) c.program = j.at("program").get<program_text>();
+  if (j.contains("shrunk")) c.shrunk = j.at("shrunk").get<shrunk_program>();
   if (j.contains("executions")) {
     c.executions = j.at("executions").get<std::uint64_t>();
     const auto& b = j.value("preemption_bound", nlohmann::json(nullptr));

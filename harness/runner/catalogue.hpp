@@ -26,8 +26,10 @@ struct cell {
   std::size_t index = 0;  // in catalogue order (and in make_entries' order)
   std::string design, flaw, bug, scenario, summary;
   int model_threads = 0;  // the Relacy model's threads
+  int model_operations = 0;  // the map operations of the model's threads
   int min_threads = 1;    // the fewest threads its body makes sense with
   int fixed_threads = 0;  // stress: the thread count the scenario's roles fix, 0 if none
+  bool draws_programs = false;  // a generated program per round (scenarios/program_source.hpp)
   capabilities traits{};
 
   std::string row() const { return design + "/" + flaw; }
@@ -104,7 +106,9 @@ class catalogue {
       c.design = std::string(V::design), c.flaw = std::string(V::flaw), c.bug = std::string(V::bug);
       c.scenario = std::string(scn::name), c.summary = std::string(scn::summary);
       c.model_threads = scn::model_threads, c.min_threads = scn::min_threads;
+      c.model_operations = scn::model_operations;
       if constexpr (requires { scn::stress_threads; }) c.fixed_threads = scn::stress_threads;
+      c.draws_programs = scenarios::draws_programs<scn>;
       c.traits = V::template map<sync::std_backend>::traits;
       out.by_name_[{c.design, c.flaw, c.scenario}] = c.index;
       out.cells_.push_back(std::move(c));
@@ -170,7 +174,11 @@ inline void write_catalogue(const std::string& path) {
       if (d["design"] == c->design) d["flaws"].push_back({{"flaw", c->flaw}, {"bug", c->bug}});
   }
   nlohmann::json scenarios = nlohmann::json::array();
-  for (const cell* c : cat.scenarios()) scenarios.push_back({{"scenario", c->scenario}, {"summary", c->summary}});
+  for (const cell* c : cat.scenarios())
+    scenarios.push_back({{"scenario", c->scenario},
+                         {"summary", c->summary},
+                         {"model_threads", c->model_threads},
+                         {"model_operations", c->model_operations}});
   write_json_file(path, nlohmann::json{{"designs", designs}, {"scenarios", scenarios}});
 }
 

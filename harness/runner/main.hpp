@@ -29,6 +29,7 @@
 #include "engine.hpp"
 #include "matrix_run.hpp"
 #include "output.hpp"
+#include "shrink_programs.hpp"
 
 namespace oncecheck::runner {
 
@@ -42,6 +43,7 @@ struct command {
   std::optional<std::string> catalogue_json, json, expect;
   std::string design, flaw = "none", scenario;
   std::vector<std::string> params, merge;
+  std::optional<std::uint64_t> programs;
   run_request request;
   matrix_options matrix;
 };
@@ -55,6 +57,8 @@ inline void add_common_options(CLI::App& app, command& c) {
   app.add_option("--scheduler", c.request.scheduler, "scheduler to run it under");
   app.add_option("--seed", c.request.options.seed, "seed of the run (scenarios and schedulers that draw)");
   app.add_option("--param", c.params, "name=value a scenario or the engine reads (repeatable)");
+  app.add_option("--programs", c.programs, "random_programs: how many generated programs (--param programs=N)")
+      ->check(CLI::PositiveNumber);
   app.add_option("--json", c.json, "write the result(s) as JSON to this file");
   app.add_option("--expect", c.expect, "exit 0 only if the verdict is this one (pinned replays)");
   app.add_flag("--quiet", c.quiet, "print nothing (with --json)");
@@ -80,6 +84,12 @@ inline std::optional<std::string> check_command(const engine& e, command& c) {
     const auto eq = p.find('=');
     if (eq == std::string::npos || eq == 0) return "--param " + p + ": not name=value";
     c.request.options.params[p.substr(0, eq)] = p.substr(eq + 1);
+  }
+  if (c.programs) c.request.options.params["programs"] = std::to_string(*c.programs);
+  try {
+    (void)scenarios::program_plan::of(c.request.options);  // a bad --param program= is bad input
+  } catch (const std::invalid_argument& ex) {
+    return ex.what();
   }
   const auto known = e.schedulers();
   std::vector<std::string> named = c.matrix.schedulers;
@@ -115,7 +125,9 @@ inline cell_result run_here(engine& e, const cell& c, const run_request& r, cons
   scenarios::mutable_run_options() = r.options;
   scenarios::current_replay_note() = {};
   cell_result out = e.run(c, r);
+  record_failing_program(c, r, out);
   add_replay(e, out, r, display, scenarios::current_replay_note().text);
+  shrink_failing_program(e, c, r, out, display);
   return out;
 }
 

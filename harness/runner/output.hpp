@@ -39,6 +39,22 @@ inline void print_result_line(const cell_result& c, std::string_view unit, bool 
   std::fflush(stdout);
 }
 
+// random_programs: the failing generated program and its shrunk form.
+inline void print_programs(const cell_result& c) {
+  auto size = [](const program_text& p) {
+    return std::to_string(p.threads) + " threads, " + std::to_string(p.steps) + " steps, " + std::to_string(p.keys) +
+           (p.keys == 1 ? " key" : " keys");
+  };
+  if (c.program)
+    std::printf("  program %llu (%s): %s\n", static_cast<unsigned long long>(c.program->seed),
+                size(*c.program).c_str(), c.program->line.c_str());
+  if (!c.shrunk) return;
+  std::printf("  shrunk in %d runs to %s: %s\n", c.shrunk->runs, size(c.shrunk->program).c_str(),
+              c.shrunk->program.line.c_str());
+  std::printf("%s", c.shrunk->cpp.c_str());
+  if (!c.shrunk->replay.empty()) std::printf("  replay the shrunk program: %s\n", c.shrunk->replay.c_str());
+}
+
 inline void print_counterexample(const cell_result& c) {
   std::printf("\n=== %s: %s\n", c.name().c_str(), verdict_name(c).c_str());
   if (!c.reason.empty()) std::printf("    %s\n", c.reason.c_str());
@@ -47,6 +63,7 @@ inline void print_counterexample(const cell_result& c) {
                 static_cast<unsigned long long>(*c.first_failure_iteration), c.elapsed_ms);
   std::printf("%s", c.trace.c_str());
   if (c.replay) std::printf("  replay: %s\n", c.replay->c_str());
+  print_programs(c);
   std::fflush(stdout);
 }
 
