@@ -63,6 +63,10 @@ class program {
   virtual void check() = 0;           // after every thread returned
   virtual void teardown() = 0;        // destroys the state
   virtual void abandon() = 0;         // an execution ended early: forget the state, never destroy it
+  // The next setup() must build what the latest one built: a failing
+  // execution is about to run again with its trace (a program that draws
+  // its input per execution pins it here).
+  virtual void pin_inputs() {}
 };
 
 enum class object_kind : std::uint8_t { atomic, mutex, shared_mutex, condition_variable, cell };

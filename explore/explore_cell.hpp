@@ -20,6 +20,7 @@
 #include <string>
 
 #include "../impls/sync/verdict.hpp"
+#include "../scenarios/program_source.hpp"
 #include "dpor.hpp"
 #include "engine.hpp"
 #include "pct.hpp"
@@ -54,6 +55,9 @@ struct explore_result {
   int longest_execution = 0;            // steps
   std::string guarantee;                // PCT's probability statement
   double elapsed_ms = 0;
+  // A scenario that draws programs: how many a tree search took, and how
+  // many of their trees it explored to the end.
+  std::uint64_t programs = 0, programs_exhausted = 0;
 };
 
 // A scenario as an explored program: its state is built, checked and
@@ -73,6 +77,9 @@ class scenario_program final : public program {
   // A stopped execution's state may be locked or waited on by fibers that
   // will never run again: it is leaked, not destroyed.
   void abandon() override { state_ = nullptr; }
+  void pin_inputs() override {
+    if constexpr (scenarios::draws_programs<Scenario>) scenarios::program_source().pin_last();
+  }
 
  private:
   int threads_;
@@ -146,6 +153,7 @@ inline explore_result explore_program(program& p, const explore_options& o) {
   out.estimated_fraction = s->estimated_fraction();
   out.guarantee = s->guarantee();
   if (failure) {
+    p.pin_inputs();
     out.first_failure_execution = runs;
     out.result = failure->result;
     out.reason = failure->reason;
@@ -158,12 +166,68 @@ inline explore_result explore_program(program& p, const explore_options& o) {
   return out;
 }
 
+// A scenario that draws a generated program per execution
+// (scenarios/program_source.hpp). pct samples: each execution builds the
+// next program. A tree search (dpor, dfs) pins one program at a time and
+// explores up to `per_program` executions of it (2000 by default), with a
+// preemption bound of 2 unless one is given (a program's tree is small
+// within it, so most are explored to the end), until the budget ends.
+inline constexpr std::uint64_t default_executions_per_program = 2000;
+
+inline explore_result explore_programs(program& p, explore_options o) {
+  const auto plan = scenarios::program_plan::of(scenarios::current_run_options());
+  const bool tree = o.scheduler != "pct";
+  if (tree && !o.preemption_bound) o.preemption_bound = 2;
+  plan.start(tree);
+  if (o.replay || plan.pinned() || !tree) {
+    if (plan.programs && !o.replay && !plan.pinned()) o.max_executions = *plan.programs;
+    explore_result r = explore_program(p, o);
+    r.programs = o.replay || plan.pinned() ? 1 : r.executions;
+    r.programs_exhausted = r.exhausted ? 1 : 0;
+    return r;
+  }
+  const std::uint64_t per_program = plan.per_program.value_or(default_executions_per_program);
+  const std::uint64_t total = plan.programs ? *plan.programs * per_program : o.max_executions;
+  const auto start = std::chrono::steady_clock::now();
+  explore_result all;
+  all.scheduler = o.scheduler;
+  all.preemption_bound = o.preemption_bound;
+  for (std::uint64_t seed = plan.first; all.executions < total && (!plan.programs || all.programs < *plan.programs);
+       ++seed) {
+    const double spent_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    if (spent_s >= o.time_limit_s) break;
+    scenarios::program_source().reset(seed, true);
+    explore_options one = o;
+    one.max_executions = std::min(per_program, total - all.executions);
+    one.time_limit_s = o.time_limit_s - spent_s;
+    explore_result r = explore_program(p, one);
+    ++all.programs;
+    all.programs_exhausted += r.exhausted ? 1 : 0;
+    all.threads = r.threads;
+    all.longest_execution = std::max(all.longest_execution, r.longest_execution);
+    all.redundant_executions += r.redundant_executions;
+    if (r.result != verdict::pass) {
+      r.first_failure_execution = all.executions + r.first_failure_execution.value_or(r.executions);
+      r.executions += all.executions;
+      r.programs = all.programs, r.programs_exhausted = all.programs_exhausted;
+      r.redundant_executions = all.redundant_executions;
+      r.elapsed_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+      return r;
+    }
+    all.executions += r.executions;
+  }
+  all.elapsed_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+  return all;  // not exhausted: there is always a next program
+}
+
 // Runs a scenario; a run that ended blocked asks the scenario why (its
 // stuck probe holds the end of the failing execution, replayed last).
 template <class Scenario>
 explore_result explore_cell(const explore_options& o, int threads = Scenario::model_threads) {
   scenario_program<Scenario> p(threads);
-  explore_result r = explore_program(p, o);
+  explore_result r;
+  if constexpr (scenarios::draws_programs<Scenario>) r = explore_programs(p, o);
+  else r = explore_program(p, o);
   if constexpr (requires { Scenario::explain_stuck(); }) {
     if (r.result == verdict::deadlock || r.result == verdict::livelock)
       if (auto why = Scenario::explain_stuck()) {

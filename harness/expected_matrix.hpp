@@ -8,7 +8,9 @@
 // `#` starts a comment. A column may list alternatives, `pass|hang`, for a
 // bug that real threads reach only by chance, and the stress column may name
 // a verdict per build label, `pass,tsan=data_race`, for a race only a
-// sanitizer can see.
+// sanitizer can see; the model column likewise per scheduler,
+// `deadlock,bound=pass` (random_programs: a tree search meets fewer
+// programs than a sampler, and pct and dpor see no weak memory).
 #pragma once
 
 #include <fstream>
@@ -27,9 +29,13 @@ struct expected_row {
   std::string stress;  // "v" or "v,label=w,...": w in builds labelled `label`
   std::string note;
 
-  std::string stress_for(const std::string& label) const {
+  std::string stress_for(const std::string& label) const { return for_label(stress, label); }
+  std::string model_for(const std::string& scheduler) const { return for_label(model, scheduler); }
+
+  // `column`'s verdict for `label`: its `label=` entry, else its first.
+  static std::string for_label(const std::string& column, const std::string& label) {
     std::string result;
-    std::istringstream entries(stress);
+    std::istringstream entries(column);
     for (std::string entry; std::getline(entries, entry, ',');) {
       const auto eq = entry.find('=');
       if (eq == std::string::npos) {

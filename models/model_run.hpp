@@ -21,6 +21,7 @@
 #include <string>
 
 #include "../harness/cell_result.hpp"
+#include "../scenarios/program_source.hpp"
 #include "trace.hpp"
 
 namespace oncecheck::model {
@@ -193,6 +194,45 @@ inline rl::test_params relacy_params(scheduler sched, const budget& b) {
   return p;
 }
 
+// ---- Scenarios that draw a program per round (random_programs) ----------
+// Which programs a run takes: scenarios/program_source.hpp. The random
+// scheduler samples: every iteration builds its state with the next
+// program. A tree search (bound, full) needs one program for its whole
+// tree, so it pins the programs one at a time and explores up to
+// `per_program` schedules of each (400 by default: a tiny program's tree
+// within context bound 2 is often all of it) until the budget ends. A
+// replay, or --param program=..., pins one program for the whole run.
+inline constexpr std::uint64_t default_schedules_per_program = 400;
+
+template <class Test>
+rl::test_result_e run_programs(rl::test_params& p, std::ostream& state_out, scheduler s, bool replay,
+                               std::uint64_t& programs_run) {
+  const auto plan = scenarios::program_plan::of(scenarios::current_run_options());
+  const bool tree = s != scheduler::random;
+  const std::uint64_t per_program = plan.per_program.value_or(default_schedules_per_program);
+  run_control& c = control();
+  if (plan.programs && !replay) c.max_iterations = *plan.programs * (tree && !plan.pinned() ? per_program : 1);
+  plan.start(tree);
+  if (replay || plan.pinned() || !tree) {
+    const rl::test_result_e r = run_relacy<Test>(p, state_out, s);
+    programs_run = plan.pinned() || replay ? 1 : c.iterations;
+    return r;
+  }
+  const std::uint64_t total = c.max_iterations;
+  for (std::uint64_t seed = plan.first;; ++seed) {
+    scenarios::program_source().reset(seed, true);
+    c.max_iterations = std::min(total, c.iterations + per_program);
+    const rl::test_result_e r = run_relacy<Test>(p, state_out, s);
+    ++programs_run;
+    if (r != rl::test_result_success && r != rl::test_result_until_condition_hit) return r;
+    c.budget_hit = false;
+    if (c.iterations >= total || c.elapsed_ms() >= c.max_ms) break;
+    if (plan.programs && programs_run >= *plan.programs) break;
+  }
+  c.budget_hit = true;
+  return rl::test_result_until_condition_hit;
+}
+
 // Runs the one execution `state` names again, with history on, into `history`.
 template <class Test>
 void replay_with_history(scheduler sched, const budget& b, const std::string& state, rl::ostringstream& history,
@@ -255,7 +295,10 @@ cell_result run_cell(scheduler sched, const budget& b, const std::optional<std::
     p.collect_history = true;
     p.iteration_count = ~0ull;
   }
-  const rl::test_result_e r = run_relacy<test>(p, state, sched);
+  std::uint64_t programs = 0;
+  rl::test_result_e r;
+  if constexpr (scenarios::draws_programs<scn>) r = run_programs<test>(p, state, sched, replay_state.has_value(), programs);
+  else r = run_relacy<test>(p, state, sched);
   out.elapsed_ms = control().elapsed_ms();
   out.iterations = control().iterations;
   out.result = verdict_of(r, out.reason);
@@ -263,10 +306,14 @@ cell_result run_cell(scheduler sched, const budget& b, const std::optional<std::
     out.exhausted_search = r == rl::test_result_success && sched != scheduler::random;
     out.reason = out.exhausted_search ? "every schedule within the bound explored"
                                       : "no failure in " + std::to_string(out.iterations) + " iterations";
+    if (programs) out.reason += " of " + std::to_string(programs) + " generated program" + (programs > 1 ? "s" : "");
     return out;
   }
-  out.first_failure_iteration = p.stop_iteration;
+  // Across several programs' searches Relacy counts each search from 1.
+  out.first_failure_iteration = programs > 1 ? control().iterations : p.stop_iteration;
   out.replay_state = replay_state ? *replay_state : std::string(state.str().c_str());
+  // The replay below, and the replay command, must rebuild the failing program.
+  if constexpr (scenarios::draws_programs<scn>) scenarios::program_source().pin_last();
   if (!replay_state) replay_with_history<test>(sched, b, out.replay_state, history, label.c_str());
   describe_failure<scn>(out, r, std::string(history.str().c_str()));
   return out;  // the runner turns replay_state into a command line
