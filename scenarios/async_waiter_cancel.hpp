@@ -37,6 +37,7 @@ struct async_waiter_cancel_on {
   static constexpr std::string_view summary =
       "a waiting task dropped while parked leaves nothing behind; the other waiter still gets 2k+1";
   static constexpr int model_threads = Workers;
+  static constexpr int model_operations = 3;  // the lead, the doomed and the surviving waiter
   static constexpr int min_threads = Workers;
   static constexpr int stress_threads = Workers;
   static constexpr key_t key = 1;

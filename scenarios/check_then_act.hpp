@@ -34,6 +34,7 @@ struct check_then_act {
   static constexpr std::string_view summary =
       "racing requests for a fresh key and a late one after they return: exactly one compute, all get 2k+1";
   static constexpr int model_threads = 2;
+  static constexpr int model_operations = 3;  // two racing requests, one late request
   static constexpr int min_threads = 2;
   static constexpr key_t key = 1;
   // Short: the race under test is in the lookup, before any compute; the

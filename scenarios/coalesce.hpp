@@ -20,6 +20,7 @@ struct coalesce {
   static constexpr std::string_view summary =
       "all threads request one key: exactly one compute, everyone gets 2k+1";
   static constexpr int model_threads = 3;
+  static constexpr int model_operations = 3;  // one get_or_compute per thread
   static constexpr int min_threads = 2;
   static constexpr key_t key = 1;
   // On real threads the compute lasts until every other requester is blocked

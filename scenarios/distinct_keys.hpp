@@ -49,6 +49,7 @@ struct distinct_keys {
   static constexpr std::string_view summary =
       "a leader slow on key 1 (its compute waits for key 9) does not stop key 9 from completing";
   static constexpr int model_threads = 2;
+  static constexpr int model_operations = 4;  // two get_or_compute, the poll get inside A's compute, get(B)
   static constexpr int min_threads = 2;
   static constexpr key_t key_a = 1;
   static constexpr key_t key_b = 9;

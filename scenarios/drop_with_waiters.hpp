@@ -22,6 +22,7 @@ struct drop_with_waiters {
   static constexpr std::string_view summary =
       "the map is destroyed while waiters are blocked: all return closed, no hang, no use after free";
   static constexpr int model_threads = 3;
+  static constexpr int model_operations = 4;  // the state's abandoned lead, two waits, the destroy
   static constexpr int min_threads = 2;
   static constexpr key_t key = 1;
 

@@ -35,6 +35,7 @@ struct hold_entry_across_await_on {
   static constexpr std::string_view summary =
       "a parked waiter task holds nothing of the map: tasks on its worker and another still get its shard";
   static constexpr int model_threads = Workers;
+  static constexpr int model_operations = 3;  // the lead, the waiter task, the neighbour key's lead
   static constexpr int min_threads = Workers;
   static constexpr int stress_threads = Workers;  // the workers are the round's threads
   static constexpr key_t key = 1;

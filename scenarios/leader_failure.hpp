@@ -59,6 +59,7 @@ struct leader_failure {
   // and a failed round can still have a waiter while another thread leads
   // the next one.
   static constexpr int model_threads = 3;
+  static constexpr int model_operations = 5;  // three failing requests, then two requests
   static constexpr int min_threads = 3;
   static constexpr key_t key = 1;
   // On real threads a leader holds its round until the others are blocked on

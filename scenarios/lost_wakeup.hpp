@@ -34,6 +34,7 @@ struct lost_wakeup {
   // Two waiters: a wake-up that reaches one sleeper only (an unchained
   // notify_one) needs a second sleeper to leave behind.
   static constexpr int model_threads = 3;
+  static constexpr int model_operations = 3;  // the lead thread 0 completes, two waits
   static constexpr int min_threads = 2;
   static constexpr key_t key = 1;
   static constexpr std::chrono::microseconds max_completer_delay{2000};

@@ -50,6 +50,7 @@ struct notify_latency_on {
   static constexpr std::string_view summary =
       "every waiter (thread, task on the notifier's worker, task elsewhere) resumes after done(); how soon";
   static constexpr int model_threads = Workers + 1;   // one waiter thread
+  static constexpr int model_operations = Workers + 2;  // the lead, the waiter thread, one waiter task per worker
   static constexpr int min_threads = Workers + 1;
   static constexpr int stress_threads = Workers + 2;  // two waiter threads, two tasks per worker
   static constexpr key_t key = 1;

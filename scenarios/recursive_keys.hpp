@@ -32,6 +32,7 @@ struct recursive_keys {
   static constexpr std::string_view summary =
       "the leader of key 1 waits for key 2 whose leader waits for key 1: a verdict that names the cycle";
   static constexpr int model_threads = 2;
+  static constexpr int model_operations = 4;  // two leads, each waiting on the other key
   static constexpr int min_threads = 2;
   static constexpr key_t key_a = 1;
   static constexpr key_t key_b = 2;

@@ -4,6 +4,10 @@
 // A scenario is one struct template over (Map, Sync) with
 //   name, summary             what it checks
 //   model_threads             the thread count of its Relacy model
+//   model_operations          the map operations those threads make, counted
+//                             as a generated program counts its steps (a
+//                             lead and its completion are one): what a
+//                             shrunk random_programs failure is compared with
 //   min_threads               the fewest threads its body makes sense with
 //   struct state(threads)     everything a round shares; built before the
 //                             threads start, checked and destroyed after

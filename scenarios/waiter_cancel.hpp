@@ -33,6 +33,7 @@ struct waiter_cancel {
   static constexpr std::string_view summary =
       "a waiter times out while the key is pending: it leaves nothing behind, the others still get 2k+1";
   static constexpr int model_threads = 3;
+  static constexpr int model_operations = 3;  // the lead thread 0 completes, a wait_for, a wait
   static constexpr int min_threads = 3;
   static constexpr key_t key = 1;
   // Short, so that on real threads the timed waiters give up while the key
