@@ -24,6 +24,7 @@
 #include "../scenarios/hold_entry_across_await.hpp"
 #include "../scenarios/notify_latency.hpp"
 #include "../scenarios/async_waiter_cancel.hpp"
+#include "../scenarios/random_programs.hpp"
 
 #ifdef ONCECHECK_USER_IMPL
 #include ONCECHECK_USER_IMPL
@@ -89,7 +90,9 @@ using all_scenarios = scenario_list<scenarios::coalesce, scenarios::drop_with_wa
                                     // async: tasks on an executor with one worker, and with two
                                     scenarios::hold_entry_across_await_1w, scenarios::hold_entry_across_await_2w,
                                     scenarios::notify_latency_1w, scenarios::notify_latency_2w,
-                                    scenarios::async_waiter_cancel_1w, scenarios::async_waiter_cancel_2w>;
+                                    scenarios::async_waiter_cancel_1w, scenarios::async_waiter_cancel_2w,
+                                    // generated programs checked against the once-map specification
+                                    scenarios::random_programs>;
 
 template <class First, class... Rest>
 First first_of(type_list<First, Rest...>);

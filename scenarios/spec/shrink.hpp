@@ -33,6 +33,12 @@ inline program without_thread(const program& p, int t) {
 
 inline program without_step(const program& p, int t, int i) {
   program q = p;
+  // A handle held across the dropped step is held one step less, so the
+  // steps after it keep their place (outside the handle).
+  for (int j = 0; j < i; ++j) {
+    step& s = q.at(t, j);
+    if (s.kind == step_kind::lead && s.hold > 0 && j + s.hold >= i) --s.hold;
+  }
   int& n = q.length[std::size_t(t)];
   for (int j = i; j + 1 < n; ++j) q.at(t, j) = q.at(t, j + 1);
   --n;
@@ -64,6 +70,7 @@ inline std::vector<step> simpler(const step& s) {
     case step_kind::lead:
       if (s.end != lead_end::abandon) {
         with([](step& c) { c.hold = 0; });
+        if (s.hold > 1) with([](step& c) { --c.hold; });
         with([](step& c) { c.end = lead_end::complete; });
         with([](step& c) { c.kind = step_kind::compute; });
       }
