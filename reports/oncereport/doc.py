@@ -66,6 +66,7 @@ class Trace:
     lines: list         # one-line facts (scheduler: verdict, reason)
     replays: list       # shell commands
     trace: str          # the readable counterexample, may be long
+    program: str = ""   # random_programs: the failing program and its shrunk form
 
 
 @dataclass

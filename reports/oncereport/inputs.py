@@ -123,6 +123,8 @@ _OPTIONAL_CELL_FIELDS = {
 # them (reports/oncereport/verdicts.py). A file from before they existed stops
 # the report with one line: re-run the producer.
 _DERIVED_CELL_FIELDS = {"matches_expected": FLAG, "detected": FLAG, "counts_for_detection": FLAG}
+_PROGRAM_FIELDS = {"line": TEXT, "seed": COUNT, "threads": COUNT, "steps": COUNT, "keys": COUNT}
+_SHRUNK_FIELDS = {"program": OBJECT, "cpp": TEXT, "replay": TEXT, "runs": COUNT}
 _LATENCY_FIELDS = {"waiter": NAME, "notifier_yields": FLAG, "samples": COUNT,
                    "p50_us": AMOUNT, "p99_us": AMOUNT, "max_us": AMOUNT}
 _TRAITS = {"blocking_wait": FLAG, "async_wait": FLAG, "timeouts": FLAG,
@@ -239,6 +241,11 @@ def load_cells(path, mode):
             raise InputError(path, f"{where}: mode is '{cell['mode']}', a {mode} file holds '{mode}' cells")
         for j, row in enumerate(_array(path, where, cell, "latency")):
             _check_fields(path, f"{where} latency[{j}]", row, _LATENCY_FIELDS)
+        if "program" in cell:
+            _check_fields(path, f"{where} program", cell["program"], _PROGRAM_FIELDS)
+        if "shrunk" in cell:
+            _check_fields(path, f"{where} shrunk", cell["shrunk"], _SHRUNK_FIELDS)
+            _check_fields(path, f"{where} shrunk program", cell["shrunk"]["program"], _PROGRAM_FIELDS)
     return cells
 
 
@@ -255,6 +262,8 @@ def load_designs(path):
             _check_fields(path, f"{where} flaws[{j}]", flaw, {"flaw": NAME, "bug": TEXT})
     for i, s in enumerate(_array(path, "top level", doc, "scenarios")):
         _check_fields(path, f"scenarios[{i}]", s, {"scenario": NAME, "summary": TEXT})
+        _check_fields(path, f"scenarios[{i}]", s, {"model_threads": COUNT, "model_operations": COUNT},
+                      required=False)
     return doc
 
 

@@ -117,6 +117,7 @@ def counterexamples_section(results):
             main = V.shown(models or group)
             traces = [main.get("trace", "")] + [f"stress {c['scheduler']}:\n{c['trace']}" for c in group
                                                 if c["mode"] == "stress" and c.get("trace")]
+            shrunk = [c for c in V.by_scheduler(group) if c.get("shrunk")]
             section.blocks.append(Trace(
                 anchor=anchor(design, flaw, scenario),
                 title=f"{V.row_name(design, flaw)} · {scenario}: {main['verdict']} (expected {main['expected']})",
@@ -124,5 +125,26 @@ def counterexamples_section(results):
                 lines=[_describe(c) for c in V.by_scheduler(group)],
                 replays=V.ordered_unique(c["replay"] for c in V.by_scheduler(group)
                                          if c["replay"] and c["verdict"] != "pass"),
-                trace="\n".join(t for t in traces if t)))
+                trace="\n".join(t for t in traces if t),
+                program=_program_text(shrunk[0]) if shrunk else ""))
     return section
+
+
+def _size(p):
+    keys = "key" if p["keys"] == 1 else "keys"
+    return f"{p['threads']} threads, {p['steps']} steps, {p['keys']} {keys}"
+
+
+def _program_text(c):
+    """A random_programs failure: the generated program, the smallest one
+    the shrinker found with the same verdict (as C++), and its replay."""
+    s = c["shrunk"]
+    lines = []
+    if c.get("program"):
+        p = c["program"]
+        lines.append(f"generated program {p['seed']} ({_size(p)}): {p['line']}")
+    lines.append(f"shrunk [{c['scheduler']}] in {s['runs']} runs to {_size(s['program'])}: {s['program']['line']}")
+    lines.append(s["cpp"].rstrip("\n"))
+    if s["replay"]:
+        lines.append("replay: " + s["replay"])
+    return "\n".join(lines)

@@ -74,8 +74,9 @@ def trace(t):
     lines = "".join(f"<li>{e(line)}</li>" for line in t.lines)
     replays = f"<p>replay:</p><pre class=\"replay\">{e(chr(10).join(t.replays))}</pre>" if t.replays else ""
     steps = f"<pre>{e(t.trace)}</pre>" if t.trace else ""
+    program = f"<p>shrunk program:</p><pre class=\"program\">{e(t.program)}</pre>" if t.program else ""
     return (f'<details id="{e(t.anchor)}" class="{e(t.css)}"><summary>{e(t.title)}</summary>'
-            f"<ul>{lines}</ul>{replays}{steps}</details>")
+            f"<ul>{lines}</ul>{replays}{program}{steps}</details>")
 
 
 def block(b):

@@ -44,7 +44,8 @@ def table(t):
 def trace(t):
     lines = "\n".join(f"- {line}" for line in t.lines)
     replays = ("\n\n```sh\n" + "\n".join(t.replays) + "\n```") if t.replays else ""
-    return f"<details><summary>{_mark(t.css)}{t.title}</summary>\n\n{lines}{replays}\n\n</details>"
+    program = ("\n\nshrunk program:\n\n```cpp\n" + t.program + "\n```") if t.program else ""
+    return f"<details><summary>{_mark(t.css)}{t.title}</summary>\n\n{lines}{replays}{program}\n\n</details>"
 
 
 def block(b):
