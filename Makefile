@@ -8,12 +8,14 @@ TSAN    := build/tsan
 RESULTS := build/results
 # Debian packages only (DEVELOPERS.md); nothing is downloaded at build time.
 PACKAGES := cmake g++ make relacy-dev libcli11-dev libbenchmark-dev libgtest-dev \
-            nlohmann-json3-dev python3-matplotlib chromium
+            nlohmann-json3-dev python3-matplotlib python3-hypothesis chromium
 # make stress: rounds per cell, threads per round, seconds without progress
 # before a round is a hang.
 STRESS_ROUNDS  ?= 2000
 STRESS_THREADS ?= 8
 STRESS_TIMEOUT ?= 5
+# make check-programs: generated programs per correct design and engine.
+PROGRAMS ?= 100000
 # make check-models: quick or default iteration budgets.
 BUDGET ?= default
 # make report BASELINE=path/to/old/results: deltas against an earlier run.
@@ -35,7 +37,7 @@ BENCH_BIN := $(RELEASE)/oncecheck-bench
 BENCH_FILTER ?=
 BENCH_MIN_TIME ?= 1
 
-.PHONY: help deps build build-tsan build-asan impl-build test check-models stress bench report clean
+.PHONY: help deps build build-tsan build-asan impl-build test check-models check-programs stress bench report clean
 
 help: ## this list
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 16
@@ -86,6 +88,9 @@ $(1)/oncecheck-model --merge $(RESULTS)/$(2)-relacy.json $(RESULTS)/$(2)-explore
   && echo "check-models: results in $(RESULTS)/$(2).json"; \
 test $$relacy = 0 && test $$explore = 0
 endef
+
+check-programs: build build-tsan ## random_programs over 10^5 programs per correct design, every engine (long)
+	@tests/check_programs.sh $(RELEASE) $(TSAN) $(PROGRAMS)
 
 impl-build: deps
 	@test -f "$(IMPL)" || { echo "oncecheck: IMPL=$(IMPL): no such file" >&2; exit 2; }
