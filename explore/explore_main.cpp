@@ -112,15 +112,15 @@ class explore_engine final : public runner::engine {
     r.iterations = 1'000'000;
     settings& s = entries::active();
     app.add_option("--iterations,--max-executions", r.iterations, "executions before a search stops")
-        ->check(CLI::PositiveNumber);
+        ->transform(runner::whole_number(1, 1'000'000'000'000));
     app.add_option("--time-limit", r.time_limit_s, "seconds before a search stops (pass, not exhaustive)")
-        ->check(CLI::PositiveNumber);
+        ->transform(runner::finite_number(0.001, 1e6));
     app.add_option("--preemption-bound", s.preemption_bound, "dpor, dfs: at most N preemptions per execution")
-        ->check(CLI::Range(0, 1000));
+        ->transform(runner::whole_number(0, 1000));
     app.add_option("--pct-depth", s.pct_depth, "pct: the bug depth d it targets (d-1 change points)")
-        ->check(CLI::Range(1, 100));
+        ->transform(runner::whole_number(1, 100));
     app.add_option("--max-steps", s.max_steps, "steps per execution before it is a livelock")
-        ->check(CLI::Range(10, 10'000'000));
+        ->transform(runner::whole_number(10, 10'000'000));
     app.add_option("--replay", r.replay, "a failure's replay string: run exactly that execution");
   }
 

@@ -55,10 +55,11 @@ class relacy_engine final : public runner::engine {
 
   void add_options(CLI::App& app, run_request& r) override {
     r.iterations = 20000;
-    app.add_option("--iterations", r.iterations, "iteration budget")->check(CLI::PositiveNumber);
+    app.add_option("--iterations", r.iterations, "iteration budget")->transform(runner::whole_number(1, 1'000'000'000'000));
     app.add_option("--time-limit", r.time_limit_s, "seconds before a search stops (pass, not exhaustive)")
-        ->check(CLI::PositiveNumber);
-    app.add_option("--context-bound", r.context_bound, "preemptions per schedule for --scheduler bound");
+        ->transform(runner::finite_number(0.001, 1e6));
+    app.add_option("--context-bound", r.context_bound, "preemptions per schedule for --scheduler bound")
+        ->transform(runner::whole_number(0, 100));
     app.add_option("--replay", r.replay, "scheduler state printed by a failing run: re-run exactly that schedule");
   }
 

@@ -21,10 +21,12 @@
 #include <cstdio>
 #include <optional>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include <CLI/CLI.hpp>
 
+#include "arguments.hpp"
 #include "child_cell.hpp"
 #include "engine.hpp"
 #include "matrix_run.hpp"
@@ -33,12 +35,15 @@
 namespace oncecheck::runner {
 
 inline int usage_error(const std::string& message) {
-  std::fprintf(stderr, "oncecheck: %s\n", message.c_str());
+  std::fprintf(stderr, "oncecheck: %s\n", one_line(message).c_str());
   return 2;
 }
 
 struct command {
   bool list = false, check_all = false, child = false, quiet = false;
+  // Given on the command line: with --check-all, filters (an empty one is
+  // bad input, not "every cell").
+  bool design_named = false, flaw_named = false, scenario_named = false;
   std::optional<std::string> catalogue_json, json, expect;
   std::string design, flaw = "none", scenario;
   std::vector<std::string> params, merge;
@@ -53,7 +58,8 @@ inline void add_common_options(CLI::App& app, command& c) {
   app.add_option("--flaw", c.flaw, "flaw of the design, or none");
   app.add_option("--scenario", c.scenario, "scenario to run (an async one without /1w or /2w: both)");
   app.add_option("--scheduler", c.request.scheduler, "scheduler to run it under");
-  app.add_option("--seed", c.request.options.seed, "seed of the run (scenarios and schedulers that draw)");
+  app.add_option("--seed", c.request.options.seed, "seed of the run (scenarios and schedulers that draw)")
+      ->transform(whole_number(0, std::numeric_limits<std::uint64_t>::max()));
   app.add_option("--param", c.params, "name=value a scenario or the engine reads (repeatable)");
   app.add_option("--json", c.json, "write the result(s) as JSON to this file");
   app.add_option("--expect", c.expect, "exit 0 only if the verdict is this one (pinned replays)");
@@ -63,7 +69,7 @@ inline void add_common_options(CLI::App& app, command& c) {
   app.add_flag("--child", c.child, "run the cell in this process (used by the runner)")->group("");
   app.add_flag("--check-all,--all", c.check_all, "run every cell and compare with the expected matrix");
   app.add_option("--expected", c.matrix.expected_path, "expected matrix (with --check-all)");
-  app.add_option("--jobs", c.matrix.jobs, "cells run at once (with --check-all)")->check(CLI::PositiveNumber);
+  app.add_option("--jobs", c.matrix.jobs, "cells run at once (with --check-all)")->transform(whole_number(1, 256));
   app.add_option("--budget", c.matrix.budget, "quick or default (with --check-all)");
   app.add_option("--schedulers", c.matrix.schedulers, "schedulers to run (with --check-all)")->delimiter(',');
   app.add_option("--detection-schedulers", c.matrix.detection_schedulers,
@@ -72,6 +78,15 @@ inline void add_common_options(CLI::App& app, command& c) {
   app.add_option("--stress-results,--other-results", c.matrix.other_results,
                  "another engine's results for the time-to-detection table");
   app.add_option("--merge", c.merge, "concatenate these results files into --json")->expected(1, -1);
+}
+
+// Every file the command would write, checked before it runs.
+inline std::optional<std::string> check_outputs(const engine& e, const command& c) {
+  if (c.catalogue_json)
+    if (auto bad = check_output_path("--catalogue-json", *c.catalogue_json)) return bad;
+  if (c.json) return check_output_path("--json", *c.json);
+  if (c.check_all) return check_output_path("--json (default)", e.default_results());
+  return std::nullopt;
 }
 
 // Bad input, as one line; nullopt when the command can run.
@@ -94,7 +109,16 @@ inline std::optional<std::string> check_command(const engine& e, command& c) {
   if (c.expect && !parse_verdict(*c.expect)) return "unknown verdict '" + *c.expect + "' for --expect";
   if (c.matrix.budget != "quick" && c.matrix.budget != "default")
     return "unknown budget '" + c.matrix.budget + "' (known: quick, default)";
-  return std::nullopt;
+  if (c.check_all) {
+    for (const auto& [named, value, option] : {std::tuple{c.design_named, c.design, "--design"},
+                                               std::tuple{c.flaw_named, c.flaw, "--flaw"},
+                                               std::tuple{c.scenario_named, c.scenario, "--scenario"}})
+      if (named && value.empty()) return std::string(option) + ": an empty name";
+    c.matrix.only_design = c.design, c.matrix.only_scenario = c.scenario;
+    c.matrix.only_flaw = c.flaw_named ? c.flaw : "";
+    if (auto bad = check_selection(c.matrix)) return bad;
+  }
+  return check_outputs(e, c);
 }
 
 // The cells a single run names, checked: one, or each worker count.
@@ -160,12 +184,12 @@ inline int dispatch(engine& e, command& c) {
     print_catalogue();
     return 0;
   }
+  if (auto bad = check_command(e, c)) return usage_error(*bad);
   if (c.catalogue_json) {
     write_catalogue(*c.catalogue_json);
     if (!c.check_all) return 0;
   }
   if (!c.merge.empty()) return merge_results(c);
-  if (auto bad = check_command(e, c)) return usage_error(*bad);
   c.request.progress = c.request.progress || !c.quiet;
   c.request.result_path = c.json.value_or("");
   if (c.check_all) {
@@ -192,10 +216,13 @@ inline int main(engine& e, int argc, char** argv) {
   } catch (const CLI::ParseError& ex) {
     return usage_error(ex.what());
   }
+  c.design_named = app.count("--design") > 0;
+  c.flaw_named = app.count("--flaw") > 0;
+  c.scenario_named = app.count("--scenario") > 0;
   try {
     return dispatch(e, c);
   } catch (const std::exception& ex) {
-    std::fprintf(stderr, "%s: %s\n", std::string(e.program()).c_str(), ex.what());
+    std::fprintf(stderr, "%s: %s\n", std::string(e.program()).c_str(), one_line(ex.what()).c_str());
     return 2;
   }
 }

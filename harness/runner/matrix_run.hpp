@@ -12,6 +12,8 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -30,7 +32,37 @@ struct matrix_options {
   std::string other_results;  // another engine's results for the detection table
   int jobs = 0;               // 0: the engine's
   std::string display;
+  // --design, --flaw, --scenario beside --check-all: only the cells they
+  // name (a scenario family name, notify_latency, names /1w and /2w); empty:
+  // any.
+  std::string only_design, only_flaw, only_scenario;
+
+  bool selects(const cell& c) const {
+    return (only_design.empty() || c.design == only_design) && (only_flaw.empty() || c.flaw == only_flaw) &&
+           (only_scenario.empty() || c.scenario == only_scenario || c.scenario.starts_with(only_scenario + "/"));
+  }
 };
+
+// nullopt when the filters name known things and select at least one cell.
+inline std::optional<std::string> check_selection(const matrix_options& o) {
+  const catalogue& cat = catalogue::get();
+  std::set<std::string> designs, flaws, scenarios;
+  std::size_t selected = 0;
+  for (const cell& c : cat.cells()) {
+    designs.insert(c.design), scenarios.insert(c.scenario);
+    if (o.only_design.empty() || c.design == o.only_design) flaws.insert(c.flaw);
+    selected += o.selects(c);
+  }
+  if (!o.only_design.empty() && !designs.count(o.only_design))
+    return "unknown design '" + o.only_design + "' (known: " + catalogue::join(designs) + ")";
+  if (!o.only_flaw.empty() && !flaws.count(o.only_flaw))
+    return "unknown flaw '" + o.only_flaw + "'" + (o.only_design.empty() ? "" : " of design " + o.only_design) +
+           " (known: " + catalogue::join(flaws) + ")";
+  if (!o.only_scenario.empty() && cat.family(o.only_scenario).empty())
+    return "unknown scenario '" + o.only_scenario + "' (known: " + catalogue::join(scenarios) + ")";
+  if (!selected) return "--design/--flaw/--scenario select no cell";
+  return std::nullopt;
+}
 
 struct planned_run {
   const cell* c;
@@ -52,10 +84,13 @@ inline void attach_expected(const engine& e, const expected_matrix& m, cell_resu
 inline std::vector<planned_run> plan_matrix(const engine& e, const expected_matrix& m, const matrix_options& o,
                                             const run_request& base) {
   std::vector<planned_run> out;
-  const auto& cells = catalogue::get().cells();
-  for (const cell& c : cells)
-    for (const auto& s : o.schedulers) out.push_back({&c, e.matrix_request(c, s, false, o.budget, base), false});
-  for (const cell& c : cells) {
+  std::vector<const cell*> cells;
+  for (const cell& c : catalogue::get().cells())
+    if (o.selects(c)) cells.push_back(&c);
+  for (const cell* c : cells)
+    for (const auto& s : o.schedulers) out.push_back({c, e.matrix_request(*c, s, false, o.budget, base), false});
+  for (const cell* cp : cells) {
+    const cell& c = *cp;
     const expected_row* row = m.find(c.design, c.flaw, c.scenario);
     for (const auto& s : o.detection_schedulers)
       if (row && !e.expected_of(*row, s).starts_with("pass"))
@@ -65,8 +100,10 @@ inline std::vector<planned_run> plan_matrix(const engine& e, const expected_matr
 }
 
 inline void print_plan(const engine& e, const std::vector<planned_run>& plan, const matrix_options& o) {
+  const auto& all = catalogue::get().cells();
+  const auto cells = std::count_if(all.begin(), all.end(), [&](const cell& c) { return o.selects(c); });
   std::printf("%s: %zu %s runs (%zu design-or-flaw x scenario cells, schedulers:", std::string(e.program()).c_str(),
-              plan.size(), std::string(e.mode()).c_str(), catalogue::get().cells().size());
+              plan.size(), std::string(e.mode()).c_str(), std::size_t(cells));
   for (const auto& s : o.schedulers) std::printf(" %s", s.c_str());
   if (!o.detection_schedulers.empty()) std::printf("; to time detection:");
   for (const auto& s : o.detection_schedulers) std::printf(" %s", s.c_str());

@@ -55,11 +55,11 @@ class threads_engine final : public runner::engine {
 
   void add_options(CLI::App& app, run_request& r) override {
     r.threads = 8, r.iterations = 10000, r.stall_timeout_s = 10;
-    app.add_option("--threads", r.threads, "threads per round")->check(CLI::Range(1, 256));
-    app.add_option("--rounds", r.iterations, "rounds to run")->check(CLI::PositiveNumber);
+    app.add_option("--threads", r.threads, "threads per round")->transform(runner::whole_number(1, 256));
+    app.add_option("--rounds", r.iterations, "rounds to run")->transform(runner::whole_number(1, 1'000'000'000'000));
     app.add_option("--timeout", r.stall_timeout_s, "seconds without progress before a round is a hang")
-        ->check(CLI::PositiveNumber);
-    app.add_option("--max-time", max_time_s_, "seconds a whole cell may take")->check(CLI::PositiveNumber);
+        ->transform(runner::finite_number(0.1, 86400));
+    app.add_option("--max-time", max_time_s_, "seconds a whole cell may take")->transform(runner::finite_number(0.1, 1e6));
   }
 
   std::vector<std::string> request_args(const run_request& r) const override {
