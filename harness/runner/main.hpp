@@ -153,6 +153,14 @@ inline int run_single(engine& e, const command& c, const std::vector<const cell*
     const bool in_child = e.single_run_in_child() && !c.child;
     results.push_back(in_child ? run_in_child(e, *one, r, c.matrix.display, c.quiet)
                                : run_here(e, *one, r, c.matrix.display));
+    if (g_interrupted) {  // the child was stopped: the cells before it are what finished
+      results.pop_back();
+      std::string kept;
+      if (c.json && !results.empty()) write_results(kept = *c.json + ".interrupted.json", results);
+      std::fprintf(stderr, "%s: interrupted by %s; %zu cell(s) finished%s\n", std::string(e.program()).c_str(),
+                   interrupt_name(), results.size(), kept.empty() ? "" : (", in " + kept).c_str());
+      return interrupt_exit_code();
+    }
     if (c.child || c.quiet) continue;
     print_result_line(results.back(), e.iteration_unit(), false);
     if (results.back().result != verdict::pass) print_counterexample(results.back());

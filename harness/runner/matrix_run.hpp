@@ -5,7 +5,10 @@
 // the time-to-detection table and the cells that differ.
 //
 // Exit codes: 0 every cell gives its expected verdict, 1 some differ,
-// 130 interrupted (the cells that ran are written first).
+// 130 / 143 interrupted by SIGINT / SIGTERM. An interrupted run leaves the
+// previous results file as it was (a part of the matrix must not replace a
+// whole one) and writes the runs that ended to FILE.interrupted.json; the
+// children are stopped and the temporary directory removed either way.
 #pragma once
 
 #include <unistd.h>
@@ -150,7 +153,8 @@ inline std::vector<cell_result> run_plan(const engine& e, const expected_matrix&
         std::printf("\n");
         std::fflush(stdout);
       });
-  if (!g_interrupted) std::filesystem::remove_all(root);
+  std::error_code ignored;
+  std::filesystem::remove_all(root, ignored);
   std::vector<cell_result> done;
   for (auto& r : results)
     if (r) done.push_back(std::move(*r));
@@ -166,12 +170,14 @@ inline int run_matrix(const engine& e, matrix_options o, const run_request& base
   print_plan(e, plan, o);
   install_interrupt_handler();
   const std::vector<cell_result> done = run_plan(e, expected, plan, o);
-  write_results(o.json_path, done);
   if (g_interrupted) {
-    std::printf("\ninterrupted: %zu of %zu runs ended; they are in %s\n", done.size(), plan.size(),
-                o.json_path.c_str());
-    return 130;
+    const std::string partial = o.json_path + ".interrupted.json";
+    write_results(partial, done);
+    std::printf("\ninterrupted by %s: %zu of %zu runs ended; they are in %s (%s is left as it was)\n",
+                interrupt_name(), done.size(), plan.size(), partial.c_str(), o.json_path.c_str());
+    return interrupt_exit_code();
   }
+  write_results(o.json_path, done);
   print_matrix(done);
   print_detection_table(done, read_other_results(o.other_results));
   return print_closing(done, o.expected_path, o.json_path) ? 1 : 0;
