@@ -16,6 +16,7 @@
 // sequentially consistent (docs/explorer.md): a flaw only a weak memory
 // model shows is Relacy's to find.
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -77,7 +78,10 @@ struct entries {
   template <class V, template <class, class> class S>
   static runner::entry_point entry() {
     return [](const cell& c, const run_request& r) {
-      return to_cell_result(c, explore_cell<S<typename V::template map<backend>, backend>>(options_of(r, active())));
+      const explore_result x = explore_cell<S<typename V::template map<backend>, backend>>(options_of(r, active()));
+      if (x.replay_diverged)  // bad input, found only by following it: one line and exit 2
+        throw std::invalid_argument("--replay '" + *r.replay + "' is not a schedule of " + c.scenario + ": " + x.reason);
+      return to_cell_result(c, x);
     };
   }
   static settings& active() {
@@ -148,6 +152,18 @@ class explore_engine final : public runner::engine {
   std::string expected_of(const expected_row& row, const std::string&) const override { return row.model; }
 
   cell_result run(const cell& c, const run_request& r) override { return entries_[c.index](c, r); }
+
+  std::optional<std::string> check_replay(const std::string& text, const cell& c, const run_request&) const override {
+    const auto schedule = decode_schedule(text, std::size_t(entries::active().max_steps));
+    if (!schedule)
+      return "--replay '" + text + "': not a replay string (e1: then thread numbers, runs as TxN, at most " +
+             std::to_string(entries::active().max_steps) + " steps)";
+    for (const std::uint8_t t : *schedule)
+      if (t >= c.model_threads)
+        return "--replay '" + text + "': thread " + std::to_string(t) + " where " + c.scenario + " has " +
+               std::to_string(c.model_threads);
+    return std::nullopt;
+  }
 
  private:
   static void append_settings(std::vector<std::string>& out) {

@@ -45,6 +45,7 @@ inline std::vector<std::string> request_argv(const engine& e, const run_request&
   for (auto& a : e.request_args(r)) out.push_back(std::move(a));
   out.insert(out.end(), {"--seed", std::to_string(r.options.seed)});
   for (auto& a : param_args(r)) out.push_back(std::move(a));
+  if (r.replay) out.insert(out.end(), {"--replay", *r.replay});
   return out;
 }
 
@@ -119,7 +120,7 @@ inline cell_result result_of_child(const engine& e, const cell& c, const run_req
 
 // Runs one cell in a child now and reads its result back.
 inline cell_result run_in_child(const engine& e, const cell& c, const run_request& r, const std::string& display,
-                                bool quiet) {
+                                bool quiet, child_outcome* ended = nullptr) {
   static int counter = 0;
   const auto dir = std::filesystem::temp_directory_path() / ("oncecheck-" + std::string(e.mode()) + "-" +
                                                              std::to_string(getpid()) + "-" + std::to_string(counter++));
@@ -132,6 +133,7 @@ inline cell_result run_in_child(const engine& e, const cell& c, const run_reques
                [](const std::vector<std::string>&, double) {});
   cell_result out = result_of_child(e, c, r, child, outcome, display);
   std::filesystem::remove_all(dir);
+  if (ended) *ended = outcome;
   return out;
 }
 

@@ -20,6 +20,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <optional>
+#include <sstream>
 #include <string>
 #include <tuple>
 #include <vector>
@@ -109,6 +110,7 @@ inline std::optional<std::string> check_command(const engine& e, command& c) {
   if (c.expect && !parse_verdict(*c.expect)) return "unknown verdict '" + *c.expect + "' for --expect";
   if (c.matrix.budget != "quick" && c.matrix.budget != "default")
     return "unknown budget '" + c.matrix.budget + "' (known: quick, default)";
+  if (c.request.replay && c.check_all) return "--replay runs one cell: not with --check-all";
   if (c.check_all) {
     for (const auto& [named, value, option] : {std::tuple{c.design_named, c.design, "--design"},
                                                std::tuple{c.flaw_named, c.flaw, "--flaw"},
@@ -143,15 +145,39 @@ inline cell_result run_here(engine& e, const cell& c, const run_request& r, cons
   return out;
 }
 
+// A replay names one schedule of one cell, and must parse as one.
+inline std::optional<std::string> check_replay(const engine& e, const command& c,
+                                               const std::vector<const cell*>& cells) {
+  if (!c.request.replay) return std::nullopt;
+  if (cells.size() != 1)
+    return "--replay names one schedule of one cell: give the scenario with its worker count (" +
+           cells.front()->scenario + ")";
+  return e.check_replay(*c.request.replay, *cells.front(), c.request);
+}
+
+// Why a replay's child gave no verdict: the last line it wrote (the
+// engine's word on where the schedule left the cell), or how it ended.
+inline std::string why_no_replay(const cell_result& dead, const child_outcome& ended) {
+  std::string last;
+  std::istringstream lines(dead.trace);
+  for (std::string line; std::getline(lines, line);)
+    if (!line.empty()) last = line;
+  if (!last.empty()) return last;
+  return ended.signal ? "following it crashed the run (signal " + std::to_string(ended.signal) + ")"
+                      : "its run ended with exit " + std::to_string(ended.exit_code) + " and no verdict";
+}
+
 inline int run_single(engine& e, const command& c, const std::vector<const cell*>& cells) {
+  if (auto bad = check_replay(e, c, cells)) return usage_error(*bad);
   std::vector<cell_result> results;
   for (const cell* one : cells) {
     run_request r = c.request;
     if (r.threads && r.threads < one->min_threads)
       return usage_error("--threads " + std::to_string(r.threads) + " is too few for " + one->scenario +
                          " (at least " + std::to_string(one->min_threads) + ")");
-    const bool in_child = e.single_run_in_child() && !c.child;
-    results.push_back(in_child ? run_in_child(e, *one, r, c.matrix.display, c.quiet)
+    const bool in_child = e.single_run_in_child(r) && !c.child;
+    child_outcome ended;
+    results.push_back(in_child ? run_in_child(e, *one, r, c.matrix.display, c.quiet || r.replay, &ended)
                                : run_here(e, *one, r, c.matrix.display));
     if (g_interrupted) {  // the child was stopped: the cells before it are what finished
       results.pop_back();
@@ -161,6 +187,9 @@ inline int run_single(engine& e, const command& c, const std::vector<const cell*
                    interrupt_name(), results.size(), kept.empty() ? "" : (", in " + kept).c_str());
       return interrupt_exit_code();
     }
+    if (r.replay && in_child && !ended.by_runner() && (ended.signal || ended.exit_code != 0))
+      return usage_error("--replay '" + *r.replay + "' is not a schedule of " + one->scenario + ": " +
+                         why_no_replay(results.back(), ended));
     if (c.child || c.quiet) continue;
     print_result_line(results.back(), e.iteration_unit(), false);
     if (results.back().result != verdict::pass) print_counterexample(results.back());
@@ -174,6 +203,10 @@ inline int run_single(engine& e, const command& c, const std::vector<const cell*
       return 1;
     }
     if (!c.expect && !c.child && r.result != verdict::pass) return 1;
+    if (!c.expect && !c.child && c.request.replay) {
+      std::fprintf(stderr, "%s: the replay did not reproduce a failure\n", std::string(e.program()).c_str());
+      return 1;
+    }
   }
   return 0;
 }

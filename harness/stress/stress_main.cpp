@@ -87,7 +87,7 @@ class threads_engine final : public runner::engine {
 
   cell_result run(const cell& c, const run_request& r) override { return entries_[c.index](c, r); }
 
-  bool single_run_in_child() const override { return true; }
+  bool single_run_in_child(const run_request&) const override { return true; }
   int matrix_parallelism() const override { return 1; }  // rounds are timed: one cell at a time
   double child_time_limit(const run_request&) const override { return max_time_s_; }
   void before_child(const std::filesystem::path& dir) const override { set_sanitizer_logs(dir); }
