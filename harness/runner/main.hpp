@@ -9,12 +9,15 @@
 //                                             one cell (or every worker count
 //                                             of an async scenario)
 //   P --check-all [--expected models/expected.tsv] [--budget quick|default]
-//     [--json FILE]                           the whole matrix (also --all)
+//     [--json FILE] [--design D] [--flaw F] [--scenario S]
+//                                             the whole matrix (also --all),
+//                                             or the cells the filters name
 //   P --merge A.json B.json --json OUT        concatenate results files
 //
 // Exit codes: 0 pass (a single cell passed, or gave --expect; the matrix
-// matched), 1 a failure or a differing cell, 2 bad input (one line naming
-// it), 130 interrupted.
+// matched), 1 a failure, a differing cell, or a replay that did not
+// reproduce, 2 bad input (one line naming it, before anything runs: see
+// arguments.hpp), 130 / 143 interrupted by SIGINT / SIGTERM.
 #pragma once
 
 #include <algorithm>
