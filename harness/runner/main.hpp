@@ -190,7 +190,8 @@ inline int run_single(engine& e, const command& c, const std::vector<const cell*
                    interrupt_name(), results.size(), kept.empty() ? "" : (", in " + kept).c_str());
       return interrupt_exit_code();
     }
-    if (r.replay && in_child && !ended.by_runner() && (ended.signal || ended.exit_code != 0))
+    const bool gave_no_verdict = ended.signal ? !outside_signal(ended.signal) : ended.exit_code != 0;
+    if (r.replay && in_child && !ended.by_runner() && gave_no_verdict)  // a kill from outside is `interrupted`
       return usage_error("--replay '" + *r.replay + "' is not a schedule of " + one->scenario + ": " +
                          why_no_replay(results.back(), ended));
     if (c.child || c.quiet) continue;
