@@ -44,6 +44,7 @@ struct explore_result {
   std::string reason;
   std::string trace;                  // the failing execution, step by step
   std::optional<std::string> replay;  // reproduces the failure (explore_options::replay)
+  bool replay_diverged = false;       // the replay string left the program's schedules
   std::string scheduler;
   int threads = 0;
   std::uint64_t executions = 0;         // executions run (DPOR: distinct traces completed)
@@ -122,7 +123,7 @@ inline explore_result explore_program(program& p, const explore_options& o) {
     out.result = r.result;
     out.reason = same ? r.reason : "the replay string does not fit this cell (it diverged at step " +
                                        std::to_string(r.steps) + ")";
-    if (!same) out.result = verdict::unsupported;
+    if (!same) out.result = verdict::unsupported, out.replay_diverged = true;
     out.trace = r.trace;
     out.longest_execution = r.steps;
     if (r.result != verdict::pass) out.replay = *o.replay;

@@ -16,6 +16,7 @@
 // sequentially consistent (docs/explorer.md): a flaw only a weak memory
 // model shows is Relacy's to find.
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -80,7 +81,10 @@ struct entries {
   template <class V, template <class, class> class S>
   static runner::entry_point entry() {
     return [](const cell& c, const run_request& r) {
-      return to_cell_result(c, explore_cell<S<typename V::template map<backend>, backend>>(options_of(r, active())));
+      const explore_result x = explore_cell<S<typename V::template map<backend>, backend>>(options_of(r, active()));
+      if (x.replay_diverged)  // bad input, found only by following it: one line and exit 2
+        throw std::invalid_argument("--replay '" + *r.replay + "' is not a schedule of " + c.scenario + ": " + x.reason);
+      return to_cell_result(c, x);
     };
   }
   static settings& active() {
@@ -129,15 +133,15 @@ class explore_engine final : public runner::engine {
     r.iterations = 1'000'000;
     settings& s = entries::active();
     app.add_option("--iterations,--max-executions", r.iterations, "executions before a search stops")
-        ->check(CLI::PositiveNumber);
+        ->transform(runner::whole_number(1, 1'000'000'000'000));
     app.add_option("--time-limit", r.time_limit_s, "seconds before a search stops (pass, not exhaustive)")
-        ->check(CLI::PositiveNumber);
+        ->transform(runner::finite_number(0.001, 1e6));
     app.add_option("--preemption-bound", s.preemption_bound, "dpor, dfs: at most N preemptions per execution")
-        ->check(CLI::Range(0, 1000));
+        ->transform(runner::whole_number(0, 1000));
     app.add_option("--pct-depth", s.pct_depth, "pct: the bug depth d it targets (d-1 change points)")
-        ->check(CLI::Range(1, 100));
+        ->transform(runner::whole_number(1, 100));
     app.add_option("--max-steps", s.max_steps, "steps per execution before it is a livelock")
-        ->check(CLI::Range(10, 10'000'000));
+        ->transform(runner::whole_number(10, 10'000'000));
     app.add_option("--replay", r.replay, "a failure's replay string: run exactly that execution");
   }
 
@@ -168,6 +172,18 @@ class explore_engine final : public runner::engine {
   }
 
   cell_result run(const cell& c, const run_request& r) override { return entries_[c.index](c, r); }
+
+  std::optional<std::string> check_replay(const std::string& text, const cell& c, const run_request&) const override {
+    const auto schedule = decode_schedule(text, std::size_t(entries::active().max_steps));
+    if (!schedule)
+      return "--replay '" + text + "': not a replay string (e1: then thread numbers, runs as TxN, at most " +
+             std::to_string(entries::active().max_steps) + " steps)";
+    for (const std::uint8_t t : *schedule)
+      if (t >= c.model_threads)
+        return "--replay '" + text + "': thread " + std::to_string(t) + " where " + c.scenario + " has " +
+               std::to_string(c.model_threads);
+    return std::nullopt;
+  }
 
  private:
   static void append_settings(std::vector<std::string>& out) {

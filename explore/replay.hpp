@@ -6,9 +6,9 @@
 // replays the same execution from it, every time.
 #pragma once
 
+#include <charconv>
 #include <cstdint>
 #include <optional>
-#include <stdexcept>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -30,7 +30,10 @@ inline std::string encode_schedule(const std::vector<std::uint8_t>& s) {
   return out;
 }
 
-inline std::optional<std::vector<std::uint8_t>> decode_schedule(std::string_view text) {
+// nullopt when `text` is not a schedule of at most `max_steps` steps (a
+// longer one is no execution: it would be a livelock first).
+inline std::optional<std::vector<std::uint8_t>> decode_schedule(std::string_view text,
+                                                                std::size_t max_steps = 10'000'000) {
   if (!text.starts_with("e1:")) return std::nullopt;
   text.remove_prefix(3);
   std::vector<std::uint8_t> out;
@@ -39,14 +42,17 @@ inline std::optional<std::vector<std::uint8_t>> decode_schedule(std::string_view
     std::string_view run = text.substr(0, end);
     text = end == std::string_view::npos ? std::string_view{} : text.substr(end + 1);
     const std::size_t x = run.find('x');
-    try {
-      const int t = std::stoi(std::string(run.substr(0, x)));
-      const int n = x == std::string_view::npos ? 1 : std::stoi(std::string(run.substr(x + 1)));
-      if (t < 0 || t > 31 || n < 1) return std::nullopt;
-      out.insert(out.end(), std::size_t(n), std::uint8_t(t));
-    } catch (const std::exception&) {
-      return std::nullopt;
-    }
+    // Digits and nothing else: "0abc", " 1" and "+1" are not thread numbers.
+    auto whole = [](std::string_view d) -> std::optional<std::size_t> {
+      std::size_t v = 0;
+      const auto r = std::from_chars(d.data(), d.data() + d.size(), v);
+      if (d.empty() || r.ec != std::errc() || r.ptr != d.data() + d.size()) return std::nullopt;
+      return v;
+    };
+    const auto t = whole(run.substr(0, x));
+    const auto n = x == std::string_view::npos ? std::optional<std::size_t>(1) : whole(run.substr(x + 1));
+    if (!t || !n || *t > 31 || *n < 1 || *n > max_steps - out.size()) return std::nullopt;
+    out.insert(out.end(), *n, std::uint8_t(*t));
   }
   return out;
 }

@@ -11,6 +11,7 @@
 // under full where a flaw is expected (to time its detection), each in a
 // child process of its own, compared with the expected matrix.
 #include "../harness/runner/main.hpp"
+#include "replay_state.hpp"
 #include "model_run.hpp"  // last: Relacy's macros break any header after it
 
 namespace oncecheck::model {
@@ -72,10 +73,11 @@ class relacy_engine final : public runner::engine {
 
   void add_options(CLI::App& app, run_request& r) override {
     r.iterations = 20000;
-    app.add_option("--iterations", r.iterations, "iteration budget")->check(CLI::PositiveNumber);
+    app.add_option("--iterations", r.iterations, "iteration budget")->transform(runner::whole_number(1, 1'000'000'000'000));
     app.add_option("--time-limit", r.time_limit_s, "seconds before a search stops (pass, not exhaustive)")
-        ->check(CLI::PositiveNumber);
-    app.add_option("--context-bound", r.context_bound, "preemptions per schedule for --scheduler bound");
+        ->transform(runner::finite_number(0.001, 1e6));
+    app.add_option("--context-bound", r.context_bound, "preemptions per schedule for --scheduler bound")
+        ->transform(runner::whole_number(0, 100));
     app.add_option("--replay", r.replay, "scheduler state printed by a failing run: re-run exactly that schedule");
   }
 
@@ -107,6 +109,18 @@ class relacy_engine final : public runner::engine {
   }
 
   cell_result run(const cell& c, const run_request& r) override { return entries_[c.index](c, r); }
+
+  std::optional<std::string> check_replay(const std::string& state, const cell& c,
+                                          const run_request& r) const override {
+    return check_relacy_state(state, r.scheduler, unsigned(c.model_threads));
+  }
+  // A well-formed state that is not a schedule of this cell ends the
+  // process that follows it (follow_replay.hpp), so a replay runs in a
+  // child, with a time limit of its own (one execution takes milliseconds).
+  bool single_run_in_child(const run_request& r) const override { return r.replay.has_value(); }
+  double child_time_limit(const run_request& r) const override {
+    return r.replay ? 30 : r.time_limit_s * 2 + 60;
+  }
 
  private:
   std::vector<runner::entry_point> entries_ = runner::make_entries<entries>();

@@ -22,6 +22,7 @@
 
 #include "../harness/cell_result.hpp"
 #include "../scenarios/program_source.hpp"
+#include "follow_replay.hpp"
 #include "trace.hpp"
 
 namespace oncecheck::model {
@@ -58,6 +59,7 @@ struct run_control {
   double max_ms = 0;
   bool budget_hit = false;
   bool progress = false;
+  bool one_execution = false;  // a replay: the schedule it names, and no other
   std::chrono::steady_clock::time_point start, last_progress;
   const char* label = "";
 
@@ -66,6 +68,7 @@ struct run_control {
     max_iterations = max_it;
     max_ms = max_s * 1000.0;
     budget_hit = false;
+    one_execution = false;
     progress = show_progress;
     start = last_progress = std::chrono::steady_clock::now();
     label = what;
@@ -84,6 +87,10 @@ inline run_control& control() {
 inline void on_iteration() {
   run_control& c = control();
   ++c.iterations;
+  if (c.one_execution && c.iterations > 1) {  // the replayed schedule passed: Relacy would search on
+    c.budget_hit = true;
+    rl::ctx().rl_until("replay done", sync::relacy_detail::info(std::source_location::current()));
+  }
   if ((c.iterations & 255) != 0) return;
   const double ms = c.elapsed_ms();
   if (c.progress && std::chrono::steady_clock::now() - c.last_progress > std::chrono::seconds(5)) {
@@ -173,8 +180,9 @@ rl::test_result_e run_relacy(rl::test_params& p, std::ostream& state_out, schedu
   constexpr auto n = Test::params::thread_count;
   switch (s) {
     case scheduler::random: return rl::run_test<Test, rl::random_scheduler<n>>(p, state_out, false);
-    case scheduler::bound: return rl::run_test<Test, rl::context_bound_scheduler<n>>(p, state_out, false);
-    case scheduler::full: return rl::run_test<Test, rl::full_search_scheduler<n>>(p, state_out, false);
+    case scheduler::bound:
+      return rl::run_test<Test, follow_replay<rl::context_bound_scheduler<n>, n>>(p, state_out, false);
+    case scheduler::full: return rl::run_test<Test, follow_replay<rl::full_search_scheduler<n>, n>>(p, state_out, false);
   }
   return rl::test_result_success;
 }
@@ -285,8 +293,8 @@ cell_result run_cell(scheduler sched, const budget& b, const std::optional<std::
 
   const std::string label = out.name();
   sync::relacy_failure() = {};
-  control().reset(replay_state ? ~0ull : b.iterations, replay_state ? 1e9 : b.time_limit_s, b.progress,
-                  label.c_str());
+  control().reset(b.iterations, b.time_limit_s, b.progress, label.c_str());
+  control().one_execution = replay_state.has_value();
   rl::test_params p = relacy_params(sched, b);
   rl::ostringstream history, state;
   p.output_stream = &history;
@@ -307,6 +315,7 @@ cell_result run_cell(scheduler sched, const budget& b, const std::optional<std::
     out.reason = out.exhausted_search ? "every schedule within the bound explored"
                                       : "no failure in " + std::to_string(out.iterations) + " iterations";
     if (programs) out.reason += " of " + std::to_string(programs) + " generated program" + (programs > 1 ? "s" : "");
+    if (replay_state) out.iterations = 1, out.exhausted_search = false, out.reason = "the replayed schedule passed";
     return out;
   }
   // Across several programs' searches Relacy counts each search from 1.

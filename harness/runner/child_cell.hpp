@@ -3,12 +3,16 @@
 // cell in-process and writes its result as JSON. When the child leaves no
 // JSON (it crashed, a sanitizer halted it, the watchdog of children.hpp
 // killed it), the engine may read a verdict from what it left
-// (engine::verdict_of_child), else the result says how it ended.
+// (engine::verdict_of_child), else the result says how it ended: a child
+// ended from outside (a signal nobody in the run sent, or the runner's time
+// limit) is `interrupted` or `unfinished`, which say nothing about the
+// design; any other end without a verdict is `assert`.
 #pragma once
 
 #include <unistd.h>
 
 #include <csignal>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -41,6 +45,7 @@ inline std::vector<std::string> request_argv(const engine& e, const run_request&
   for (auto& a : e.request_args(r)) out.push_back(std::move(a));
   out.insert(out.end(), {"--seed", std::to_string(r.options.seed)});
   for (auto& a : param_args(r)) out.push_back(std::move(a));
+  if (r.replay) out.insert(out.end(), {"--replay", *r.replay});
   return out;
 }
 
@@ -48,7 +53,7 @@ inline std::vector<std::string> request_argv(const engine& e, const run_request&
 // scenario noted for this failure (run in this process only).
 inline void add_replay(const engine& e, cell_result& result, const run_request& r, const std::string& display,
                        const std::string& noted = "") {
-  if (result.result == verdict::pass) return;
+  if (result.result == verdict::pass || outside_end(result.result)) return;
   std::vector<std::string> args = cell_args(result);
   for (auto& a : e.replay_args(result, r)) args.push_back(std::move(a));
   for (auto& a : param_args(r, noted)) args.push_back(std::move(a));
@@ -95,9 +100,14 @@ inline cell_result result_of_child(const engine& e, const cell& c, const run_req
   cell_result dead = base;
   const std::string log = child.job.log_path.empty() ? "" : read_text(child.job.log_path);
   if (outcome.timed_out) {
-    dead.result = verdict::hang;
-    dead.reason = "the " + std::string(e.mode()) + " process did not end within " +
-                  std::to_string(int(child.job.timeout_s)) + " s";
+    dead.result = verdict::unfinished;
+    dead.reason = "stopped by the runner's time limit of " + number_arg(child.job.timeout_s) +
+                  " s before it gave a verdict (not a verdict on the design)";
+  } else if (outcome.interrupted || outside_signal(outcome.signal)) {
+    dead.result = verdict::interrupted;
+    dead.reason = "the " + std::string(e.mode()) + " process was ended from outside by signal " +
+                  std::to_string(outcome.signal) + " (" + strsignal(outcome.signal) +
+                  ") before it gave a verdict (not a verdict on the design)";
   } else {
     dead.result = verdict::assert_failed;
     dead.reason = "the " + std::string(e.mode()) + " process ended without a verdict (exit " +
@@ -110,7 +120,7 @@ inline cell_result result_of_child(const engine& e, const cell& c, const run_req
 
 // Runs one cell in a child now and reads its result back.
 inline cell_result run_in_child(const engine& e, const cell& c, const run_request& r, const std::string& display,
-                                bool quiet) {
+                                bool quiet, child_outcome* ended = nullptr) {
   static int counter = 0;
   const auto dir = std::filesystem::temp_directory_path() / ("oncecheck-" + std::string(e.mode()) + "-" +
                                                              std::to_string(getpid()) + "-" + std::to_string(counter++));
@@ -123,6 +133,7 @@ inline cell_result run_in_child(const engine& e, const cell& c, const run_reques
                [](const std::vector<std::string>&, double) {});
   cell_result out = result_of_child(e, c, r, child, outcome, display);
   std::filesystem::remove_all(dir);
+  if (ended) *ended = outcome;
   return out;
 }
 

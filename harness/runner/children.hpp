@@ -1,8 +1,16 @@
 // Runs cells in child processes of the runner itself, a few at a time, with a
 // wall-clock limit each. A child that crashes, hangs or is killed by a
 // sanitizer takes only its own cell down; the runner turns that into a
-// verdict and goes on. Ctrl-C stops launching, kills the children and lets
-// the runner write what it has.
+// verdict and goes on.
+//
+// Interrupts: SIGINT or SIGTERM to the runner (Ctrl-C reaches the whole
+// process group) stops launching; each running child is sent the same
+// signal, and SIGKILL if it has not ended a second later; the caller is
+// told about none of them (they did not finish) and writes what finished,
+// then exits 128 + the signal (interrupt_exit_code). A child ended by a
+// signal nobody in the run sent it, or stopped at its time limit, ended
+// from outside: the caller's verdict for it is `interrupted` or
+// `unfinished`, never a verdict on the design (child_cell.hpp).
 #pragma once
 
 #include <signal.h>
@@ -34,18 +42,34 @@ struct child_job {
 struct child_outcome {
   int exit_code = -1;    // when it exited
   int signal = 0;        // when a signal ended it
-  bool timed_out = false;
+  bool timed_out = false;    // the runner killed it at its job's time limit
+  bool interrupted = false;  // the runner killed it because it was interrupted
   double elapsed_ms = 0;
+
+  bool by_runner() const { return timed_out || interrupted; }
 };
 
+// The signal that interrupted the runner (SIGINT, SIGTERM), 0 while none has.
 inline volatile std::sig_atomic_t g_interrupted = 0;
 
 inline void install_interrupt_handler() {
   struct sigaction sa {};
-  sa.sa_handler = [](int) { g_interrupted = 1; };
+  sa.sa_handler = [](int sig) { g_interrupted = sig; };
   sigemptyset(&sa.sa_mask);
   sigaction(SIGINT, &sa, nullptr);
   sigaction(SIGTERM, &sa, nullptr);
+}
+
+// A shell's code for a process ended by the signal that interrupted us.
+inline int interrupt_exit_code() { return 128 + int(g_interrupted); }
+
+inline const char* interrupt_name() { return g_interrupted == SIGTERM ? "SIGTERM" : "SIGINT"; }
+
+// A signal a program does not raise on itself by a fault of its own: the
+// process was ended from outside (a kill, Ctrl-C, the OOM killer).
+inline bool outside_signal(int sig) {
+  return sig == SIGKILL || sig == SIGTERM || sig == SIGINT || sig == SIGHUP || sig == SIGQUIT || sig == SIGUSR1 ||
+         sig == SIGUSR2 || sig == SIGPIPE || sig == SIGALRM;
 }
 
 inline pid_t spawn_child(const child_job& job) {
@@ -71,9 +95,20 @@ struct running_child {
   std::chrono::steady_clock::time_point start;
 };
 
+// Sends `sig`, then SIGKILL if the child is still there a second later.
+inline void stop_child(pid_t pid, int sig, int& status) {
+  kill(pid, sig);
+  for (int i = 0; i < 200; ++i) {
+    if (waitpid(pid, &status, WNOHANG) == pid) return;
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  kill(pid, SIGKILL);
+  waitpid(pid, &status, 0);
+}
+
 // How the child ended, if it has: its own exit or signal, or the watchdog's
-// SIGKILL once it has run past its job's timeout (or the runner was
-// interrupted).
+// SIGKILL once it has run past its job's timeout, or the runner's own
+// interrupt passed on to it.
 inline std::optional<child_outcome> reap(const running_child& c, const child_job& job) {
   int status = 0;
   const pid_t r = waitpid(c.pid, &status, WNOHANG);
@@ -81,28 +116,32 @@ inline std::optional<child_outcome> reap(const running_child& c, const child_job
   o.elapsed_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - c.start).count();
   const bool over = o.elapsed_ms > job.timeout_s * 1000.0;
   if (r == 0 && (over || g_interrupted)) {
-    kill(c.pid, SIGKILL);
-    waitpid(c.pid, &status, 0);
-    o.timed_out = over;
-    o.signal = SIGKILL;
+    o.interrupted = g_interrupted != 0;
+    o.timed_out = over && !o.interrupted;
+    if (o.interrupted) stop_child(c.pid, int(g_interrupted), status);
+    else kill(c.pid, SIGKILL), waitpid(c.pid, &status, 0);
+    o.signal = WIFSIGNALED(status) ? WTERMSIG(status) : SIGKILL;
     return o;
   }
   if (r != c.pid) return std::nullopt;
   if (WIFEXITED(status)) o.exit_code = WEXITSTATUS(status);
   if (WIFSIGNALED(status)) o.signal = WTERMSIG(status);
+  o.interrupted = g_interrupted != 0;  // ended as the runner was interrupted: not a finished cell
   return o;
 }
 
 // Calls on_start(index) just before a job's child starts (its environment is
 // the runner's at that moment), on_done(index, outcome) as each job ends (in
-// the runner's thread; not for children killed by an interruption), and
-// on_slow(labels, seconds) every `heartbeat` while jobs are running.
+// the runner's thread; not for children that end once the runner is
+// interrupted), and on_slow(labels, seconds) every `heartbeat` while jobs
+// are running. Installs the interrupt handler.
 inline void run_children(const std::vector<child_job>& jobs, int parallel,
                          const std::function<void(std::size_t)>& on_start,
                          const std::function<void(std::size_t, const child_outcome&)>& on_done,
                          const std::function<void(const std::vector<std::string>&, double)>& on_slow,
                          std::chrono::seconds heartbeat = std::chrono::seconds(15)) {
   using clock = std::chrono::steady_clock;
+  install_interrupt_handler();
   std::vector<running_child> live;
   std::size_t next = 0;
   const auto t0 = clock::now();
@@ -120,7 +159,7 @@ inline void run_children(const std::vector<child_job>& jobs, int parallel,
         ++i;
         continue;
       }
-      if (!g_interrupted) on_done(live[i].index, *outcome);
+      if (!outcome->interrupted) on_done(live[i].index, *outcome);
       live.erase(live.begin() + std::ptrdiff_t(i));
     }
     if (!live.empty() && clock::now() - last_beat >= heartbeat) {

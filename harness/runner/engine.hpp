@@ -63,10 +63,17 @@ class engine {
   // Runs the cell in this process.
   virtual cell_result run(const cell& c, const run_request& r) = 0;
 
+  // A --replay token, checked before anything runs: nullopt when it is one
+  // this engine can follow in cell `c`; otherwise what is wrong, one line.
+  virtual std::optional<std::string> check_replay(const std::string&, const cell&, const run_request&) const {
+    return "this runner has no replay: its replay command is its own command line";
+  }
+
   // Children: a single cell runs in a child too when the engine needs one
-  // (a sanitizer that halts the program still leaves a verdict); how many
-  // run at once in a matrix; how long one may take before it is killed.
-  virtual bool single_run_in_child() const { return false; }
+  // (a sanitizer that halts the program still leaves a verdict; a replay
+  // that does not fit the cell may crash the simulator); how many run at
+  // once in a matrix; how long one may take before it is killed.
+  virtual bool single_run_in_child(const run_request&) const { return false; }
   virtual int matrix_parallelism() const { return 2; }
   virtual double child_time_limit(const run_request& r) const { return r.time_limit_s * 2 + 60; }
   // Called before a child starts, with the directory its files go to.

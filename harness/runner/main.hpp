@@ -9,22 +9,28 @@
 //                                             one cell (or every worker count
 //                                             of an async scenario)
 //   P --check-all [--expected models/expected.tsv] [--budget quick|default]
-//     [--json FILE]                           the whole matrix (also --all)
+//     [--json FILE] [--design D] [--flaw F] [--scenario S]
+//                                             the whole matrix (also --all),
+//                                             or the cells the filters name
 //   P --merge A.json B.json --json OUT        concatenate results files
 //
 // Exit codes: 0 pass (a single cell passed, or gave --expect; the matrix
-// matched), 1 a failure or a differing cell, 2 bad input (one line naming
-// it), 130 interrupted.
+// matched), 1 a failure, a differing cell, or a replay that did not
+// reproduce, 2 bad input (one line naming it, before anything runs: see
+// arguments.hpp), 130 / 143 interrupted by SIGINT / SIGTERM.
 #pragma once
 
 #include <algorithm>
 #include <cstdio>
 #include <optional>
+#include <sstream>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include <CLI/CLI.hpp>
 
+#include "arguments.hpp"
 #include "child_cell.hpp"
 #include "engine.hpp"
 #include "matrix_run.hpp"
@@ -34,12 +40,15 @@
 namespace oncecheck::runner {
 
 inline int usage_error(const std::string& message) {
-  std::fprintf(stderr, "oncecheck: %s\n", message.c_str());
+  std::fprintf(stderr, "oncecheck: %s\n", one_line(message).c_str());
   return 2;
 }
 
 struct command {
   bool list = false, check_all = false, child = false, quiet = false;
+  // Given on the command line: with --check-all, filters (an empty one is
+  // bad input, not "every cell").
+  bool design_named = false, flaw_named = false, scenario_named = false;
   std::optional<std::string> catalogue_json, json, expect;
   std::string design, flaw = "none", scenario;
   std::vector<std::string> params, merge;
@@ -55,7 +64,8 @@ inline void add_common_options(CLI::App& app, command& c) {
   app.add_option("--flaw", c.flaw, "flaw of the design, or none");
   app.add_option("--scenario", c.scenario, "scenario to run (an async one without /1w or /2w: both)");
   app.add_option("--scheduler", c.request.scheduler, "scheduler to run it under");
-  app.add_option("--seed", c.request.options.seed, "seed of the run (scenarios and schedulers that draw)");
+  app.add_option("--seed", c.request.options.seed, "seed of the run (scenarios and schedulers that draw)")
+      ->transform(whole_number(0, std::numeric_limits<std::uint64_t>::max()));
   app.add_option("--param", c.params, "name=value a scenario or the engine reads (repeatable)");
   app.add_option("--programs", c.programs, "random_programs: how many generated programs (--param programs=N)")
       ->check(CLI::PositiveNumber);
@@ -67,7 +77,7 @@ inline void add_common_options(CLI::App& app, command& c) {
   app.add_flag("--child", c.child, "run the cell in this process (used by the runner)")->group("");
   app.add_flag("--check-all,--all", c.check_all, "run every cell and compare with the expected matrix");
   app.add_option("--expected", c.matrix.expected_path, "expected matrix (with --check-all)");
-  app.add_option("--jobs", c.matrix.jobs, "cells run at once (with --check-all)")->check(CLI::PositiveNumber);
+  app.add_option("--jobs", c.matrix.jobs, "cells run at once (with --check-all)")->transform(whole_number(1, 256));
   app.add_option("--budget", c.matrix.budget, "quick or default (with --check-all)");
   app.add_option("--schedulers", c.matrix.schedulers, "schedulers to run (with --check-all)")->delimiter(',');
   app.add_option("--detection-schedulers", c.matrix.detection_schedulers,
@@ -76,6 +86,15 @@ inline void add_common_options(CLI::App& app, command& c) {
   app.add_option("--stress-results,--other-results", c.matrix.other_results,
                  "another engine's results for the time-to-detection table");
   app.add_option("--merge", c.merge, "concatenate these results files into --json")->expected(1, -1);
+}
+
+// Every file the command would write, checked before it runs.
+inline std::optional<std::string> check_outputs(const engine& e, const command& c) {
+  if (c.catalogue_json)
+    if (auto bad = check_output_path("--catalogue-json", *c.catalogue_json)) return bad;
+  if (c.json) return check_output_path("--json", *c.json);
+  if (c.check_all) return check_output_path("--json (default)", e.default_results());
+  return std::nullopt;
 }
 
 // Bad input, as one line; nullopt when the command can run.
@@ -104,7 +123,17 @@ inline std::optional<std::string> check_command(const engine& e, command& c) {
   if (c.expect && !parse_verdict(*c.expect)) return "unknown verdict '" + *c.expect + "' for --expect";
   if (c.matrix.budget != "quick" && c.matrix.budget != "default")
     return "unknown budget '" + c.matrix.budget + "' (known: quick, default)";
-  return std::nullopt;
+  if (c.request.replay && c.check_all) return "--replay runs one cell: not with --check-all";
+  if (c.check_all) {
+    for (const auto& [named, value, option] : {std::tuple{c.design_named, c.design, "--design"},
+                                               std::tuple{c.flaw_named, c.flaw, "--flaw"},
+                                               std::tuple{c.scenario_named, c.scenario, "--scenario"}})
+      if (named && value.empty()) return std::string(option) + ": an empty name";
+    c.matrix.only_design = c.design, c.matrix.only_scenario = c.scenario;
+    c.matrix.only_flaw = c.flaw_named ? c.flaw : "";
+    if (auto bad = check_selection(c.matrix)) return bad;
+  }
+  return check_outputs(e, c);
 }
 
 // The cells a single run names, checked: one, or each worker count.
@@ -131,16 +160,52 @@ inline cell_result run_here(engine& e, const cell& c, const run_request& r, cons
   return out;
 }
 
+// A replay names one schedule of one cell, and must parse as one.
+inline std::optional<std::string> check_replay(const engine& e, const command& c,
+                                               const std::vector<const cell*>& cells) {
+  if (!c.request.replay) return std::nullopt;
+  if (cells.size() != 1)
+    return "--replay names one schedule of one cell: give the scenario with its worker count (" +
+           cells.front()->scenario + ")";
+  return e.check_replay(*c.request.replay, *cells.front(), c.request);
+}
+
+// Why a replay's child gave no verdict: the last line it wrote (the
+// engine's word on where the schedule left the cell), or how it ended.
+inline std::string why_no_replay(const cell_result& dead, const child_outcome& ended) {
+  std::string last;
+  std::istringstream lines(dead.trace);
+  for (std::string line; std::getline(lines, line);)
+    if (!line.empty()) last = line;
+  if (!last.empty()) return last;
+  return ended.signal ? "following it crashed the run (signal " + std::to_string(ended.signal) + ")"
+                      : "its run ended with exit " + std::to_string(ended.exit_code) + " and no verdict";
+}
+
 inline int run_single(engine& e, const command& c, const std::vector<const cell*>& cells) {
+  if (auto bad = check_replay(e, c, cells)) return usage_error(*bad);
   std::vector<cell_result> results;
   for (const cell* one : cells) {
     run_request r = c.request;
     if (r.threads && r.threads < one->min_threads)
       return usage_error("--threads " + std::to_string(r.threads) + " is too few for " + one->scenario +
                          " (at least " + std::to_string(one->min_threads) + ")");
-    const bool in_child = e.single_run_in_child() && !c.child;
-    results.push_back(in_child ? run_in_child(e, *one, r, c.matrix.display, c.quiet)
+    const bool in_child = e.single_run_in_child(r) && !c.child;
+    child_outcome ended;
+    results.push_back(in_child ? run_in_child(e, *one, r, c.matrix.display, c.quiet || r.replay, &ended)
                                : run_here(e, *one, r, c.matrix.display));
+    if (g_interrupted) {  // the child was stopped: the cells before it are what finished
+      results.pop_back();
+      std::string kept;
+      if (c.json && !results.empty()) write_results(kept = *c.json + ".interrupted.json", results);
+      std::fprintf(stderr, "%s: interrupted by %s; %zu cell(s) finished%s\n", std::string(e.program()).c_str(),
+                   interrupt_name(), results.size(), kept.empty() ? "" : (", in " + kept).c_str());
+      return interrupt_exit_code();
+    }
+    const bool gave_no_verdict = ended.signal ? !outside_signal(ended.signal) : ended.exit_code != 0;
+    if (r.replay && in_child && !ended.by_runner() && gave_no_verdict)  // a kill from outside is `interrupted`
+      return usage_error("--replay '" + *r.replay + "' is not a schedule of " + one->scenario + ": " +
+                         why_no_replay(results.back(), ended));
     if (c.child || c.quiet) continue;
     print_result_line(results.back(), e.iteration_unit(), false);
     if (results.back().result != verdict::pass) print_counterexample(results.back());
@@ -154,6 +219,10 @@ inline int run_single(engine& e, const command& c, const std::vector<const cell*
       return 1;
     }
     if (!c.expect && !c.child && r.result != verdict::pass) return 1;
+    if (!c.expect && !c.child && c.request.replay) {
+      std::fprintf(stderr, "%s: the replay did not reproduce a failure\n", std::string(e.program()).c_str());
+      return 1;
+    }
   }
   return 0;
 }
@@ -172,12 +241,12 @@ inline int dispatch(engine& e, command& c) {
     print_catalogue();
     return 0;
   }
+  if (auto bad = check_command(e, c)) return usage_error(*bad);
   if (c.catalogue_json) {
     write_catalogue(*c.catalogue_json);
     if (!c.check_all) return 0;
   }
   if (!c.merge.empty()) return merge_results(c);
-  if (auto bad = check_command(e, c)) return usage_error(*bad);
   c.request.progress = c.request.progress || !c.quiet;
   c.request.result_path = c.json.value_or("");
   if (c.check_all) {
@@ -204,10 +273,13 @@ inline int main(engine& e, int argc, char** argv) {
   } catch (const CLI::ParseError& ex) {
     return usage_error(ex.what());
   }
+  c.design_named = app.count("--design") > 0;
+  c.flaw_named = app.count("--flaw") > 0;
+  c.scenario_named = app.count("--scenario") > 0;
   try {
     return dispatch(e, c);
   } catch (const std::exception& ex) {
-    std::fprintf(stderr, "%s: %s\n", std::string(e.program()).c_str(), ex.what());
+    std::fprintf(stderr, "%s: %s\n", std::string(e.program()).c_str(), one_line(ex.what()).c_str());
     return 2;
   }
 }

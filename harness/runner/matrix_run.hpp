@@ -5,13 +5,18 @@
 // the time-to-detection table and the cells that differ.
 //
 // Exit codes: 0 every cell gives its expected verdict, 1 some differ,
-// 130 interrupted (the cells that ran are written first).
+// 130 / 143 interrupted by SIGINT / SIGTERM. An interrupted run leaves the
+// previous results file as it was (a part of the matrix must not replace a
+// whole one) and writes the runs that ended to FILE.interrupted.json; the
+// children are stopped and the temporary directory removed either way.
 #pragma once
 
 #include <unistd.h>
 
 #include <algorithm>
 #include <filesystem>
+#include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -30,7 +35,37 @@ struct matrix_options {
   std::string other_results;  // another engine's results for the detection table
   int jobs = 0;               // 0: the engine's
   std::string display;
+  // --design, --flaw, --scenario beside --check-all: only the cells they
+  // name (a scenario family name, notify_latency, names /1w and /2w); empty:
+  // any.
+  std::string only_design, only_flaw, only_scenario;
+
+  bool selects(const cell& c) const {
+    return (only_design.empty() || c.design == only_design) && (only_flaw.empty() || c.flaw == only_flaw) &&
+           (only_scenario.empty() || c.scenario == only_scenario || c.scenario.starts_with(only_scenario + "/"));
+  }
 };
+
+// nullopt when the filters name known things and select at least one cell.
+inline std::optional<std::string> check_selection(const matrix_options& o) {
+  const catalogue& cat = catalogue::get();
+  std::set<std::string> designs, flaws, scenarios;
+  std::size_t selected = 0;
+  for (const cell& c : cat.cells()) {
+    designs.insert(c.design), scenarios.insert(c.scenario);
+    if (o.only_design.empty() || c.design == o.only_design) flaws.insert(c.flaw);
+    selected += o.selects(c);
+  }
+  if (!o.only_design.empty() && !designs.count(o.only_design))
+    return "unknown design '" + o.only_design + "' (known: " + catalogue::join(designs) + ")";
+  if (!o.only_flaw.empty() && !flaws.count(o.only_flaw))
+    return "unknown flaw '" + o.only_flaw + "'" + (o.only_design.empty() ? "" : " of design " + o.only_design) +
+           " (known: " + catalogue::join(flaws) + ")";
+  if (!o.only_scenario.empty() && cat.family(o.only_scenario).empty())
+    return "unknown scenario '" + o.only_scenario + "' (known: " + catalogue::join(scenarios) + ")";
+  if (!selected) return "--design/--flaw/--scenario select no cell";
+  return std::nullopt;
+}
 
 struct planned_run {
   const cell* c;
@@ -52,10 +87,13 @@ inline void attach_expected(const engine& e, const expected_matrix& m, cell_resu
 inline std::vector<planned_run> plan_matrix(const engine& e, const expected_matrix& m, const matrix_options& o,
                                             const run_request& base) {
   std::vector<planned_run> out;
-  const auto& cells = catalogue::get().cells();
-  for (const cell& c : cells)
-    for (const auto& s : o.schedulers) out.push_back({&c, e.matrix_request(c, s, false, o.budget, base), false});
-  for (const cell& c : cells) {
+  std::vector<const cell*> cells;
+  for (const cell& c : catalogue::get().cells())
+    if (o.selects(c)) cells.push_back(&c);
+  for (const cell* c : cells)
+    for (const auto& s : o.schedulers) out.push_back({c, e.matrix_request(*c, s, false, o.budget, base), false});
+  for (const cell* cp : cells) {
+    const cell& c = *cp;
     const expected_row* row = m.find(c.design, c.flaw, c.scenario);
     for (const auto& s : o.detection_schedulers)
       if (row && !e.expected_of(*row, s).starts_with("pass"))
@@ -65,8 +103,10 @@ inline std::vector<planned_run> plan_matrix(const engine& e, const expected_matr
 }
 
 inline void print_plan(const engine& e, const std::vector<planned_run>& plan, const matrix_options& o) {
+  const auto& all = catalogue::get().cells();
+  const auto cells = std::count_if(all.begin(), all.end(), [&](const cell& c) { return o.selects(c); });
   std::printf("%s: %zu %s runs (%zu design-or-flaw x scenario cells, schedulers:", std::string(e.program()).c_str(),
-              plan.size(), std::string(e.mode()).c_str(), catalogue::get().cells().size());
+              plan.size(), std::string(e.mode()).c_str(), std::size_t(cells));
   for (const auto& s : o.schedulers) std::printf(" %s", s.c_str());
   if (!o.detection_schedulers.empty()) std::printf("; to time detection:");
   for (const auto& s : o.detection_schedulers) std::printf(" %s", s.c_str());
@@ -113,7 +153,8 @@ inline std::vector<cell_result> run_plan(const engine& e, const expected_matrix&
         std::printf("\n");
         std::fflush(stdout);
       });
-  if (!g_interrupted) std::filesystem::remove_all(root);
+  std::error_code ignored;
+  std::filesystem::remove_all(root, ignored);
   std::vector<cell_result> done;
   for (auto& r : results)
     if (r) done.push_back(std::move(*r));
@@ -129,12 +170,14 @@ inline int run_matrix(const engine& e, matrix_options o, const run_request& base
   print_plan(e, plan, o);
   install_interrupt_handler();
   const std::vector<cell_result> done = run_plan(e, expected, plan, o);
-  write_results(o.json_path, done);
   if (g_interrupted) {
-    std::printf("\ninterrupted: %zu of %zu runs ended; they are in %s\n", done.size(), plan.size(),
-                o.json_path.c_str());
-    return 130;
+    const std::string partial = o.json_path + ".interrupted.json";
+    write_results(partial, done);
+    std::printf("\ninterrupted by %s: %zu of %zu runs ended; they are in %s (%s is left as it was)\n",
+                interrupt_name(), done.size(), plan.size(), partial.c_str(), o.json_path.c_str());
+    return interrupt_exit_code();
   }
+  write_results(o.json_path, done);
   print_matrix(done);
   print_detection_table(done, read_other_results(o.other_results));
   return print_closing(done, o.expected_path, o.json_path) ? 1 : 0;

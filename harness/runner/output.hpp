@@ -22,6 +22,11 @@ namespace oncecheck::runner {
 
 inline std::string verdict_name(const cell_result& c) { return std::string(to_string(c.result)); }
 
+// A verdict the expected matrix does not allow. A run ended from outside
+// (interrupted, unfinished) has no verdict on the design, so it never
+// differs: it is shown as what it is and left out of the count.
+inline bool differs(const cell_result& c) { return !c.matches_expected() && !outside_end(c.result); }
+
 inline void print_line_header(std::string_view unit) {
   std::printf("  %-38s %-18s %-7s %-18s %-18s %13s %12s\n", "design/flaw", "scenario", "sched", "verdict", "expected",
               unit == "it" ? "iterations" : "rounds", "time");
@@ -31,7 +36,11 @@ inline void print_line_header(std::string_view unit) {
 // `with_expected`: a matrix run, where every cell has a row (or says it has none).
 inline void print_result_line(const cell_result& c, std::string_view unit, bool with_expected) {
   const char* status = c.exhausted_search ? "every schedule" : "";
-  if (with_expected) status = !c.matches_expected() ? "DIFFERS" : c.exhausted_search ? "ok, every schedule" : "ok";
+  if (with_expected)
+    status = outside_end(c.result) ? "not run to a verdict"
+             : differs(c)          ? "DIFFERS"
+             : c.exhausted_search  ? "ok, every schedule"
+                                   : "ok";
   std::printf("  %-38s %-18s %-7s %-18s %-18s %10llu %s %9.0f ms  %s\n", (c.design + "/" + c.flaw).c_str(),
               c.scenario.c_str(), c.scheduler.c_str(), verdict_name(c).c_str(),
               with_expected ? (c.expected.empty() ? "(no row)" : c.expected.c_str()) : "",
@@ -105,7 +114,7 @@ inline void print_matrix(const std::vector<cell_result>& cells) {
     for (const auto& s : schedulers)
       for (const auto& c : cells)
         if (c.design + "/" + c.flaw == row && c.scenario == col && c.scheduler == s)
-          t += (t.empty() ? "" : " / ") + verdict_name(c) + (c.matches_expected() ? "" : "(!)");
+          t += (t.empty() ? "" : " / ") + verdict_name(c) + (differs(c) ? "(!)" : "");
     return t;
   };
   std::printf("\nVerdict matrix (");
@@ -169,13 +178,17 @@ inline int print_closing(const std::vector<cell_result>& done, const std::string
       print_counterexample(r);
   int differing = 0;
   for (const auto& r : done)
-    if (!r.matches_expected() && r.result != verdict::pass) print_counterexample(r);
+    if (differs(r) && r.result != verdict::pass) print_counterexample(r);
   for (const auto& r : done) {
-    if (r.matches_expected()) continue;
+    if (!differs(r)) continue;
     if (!differing++) std::printf("\nCells that differ from %s:\n", expected_path.c_str());
     std::printf("DIFFERS: %s: got %s, expected %s%s%s\n", r.name().c_str(), verdict_name(r).c_str(),
                 r.expected.empty() ? "(no row)" : r.expected.c_str(), r.reason.empty() ? "" : ": ", r.reason.c_str());
   }
+  const auto outside = std::count_if(done.begin(), done.end(), [](const cell_result& r) { return outside_end(r.result); });
+  if (outside)
+    std::printf("\n%zu runs ended from outside (interrupted, unfinished): no verdict on their designs\n",
+                std::size_t(outside));
   std::printf("\n%zu cells, %d differ from %s; results in %s\n", done.size(), differing, expected_path.c_str(),
               json_path.c_str());
   return differing;

@@ -6,6 +6,7 @@
 // the repository root.
 #pragma once
 
+#include <charconv>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -25,11 +26,13 @@ inline std::string shell_word(const std::string& s) {
   return out + "'";
 }
 
-// A number as a person would write it: 3, not 3.000000.
+// A number as a person would write it (3, not 3.000000), and the shortest
+// text that reads back as the same double: a child or a replay is given
+// exactly the value that was checked (1234567, not 1.23457e+06).
 inline std::string number_arg(double v) {
-  std::ostringstream s;
-  s << v;
-  return s.str();
+  char buf[64];
+  const auto r = std::to_chars(buf, buf + sizeof buf, v);
+  return std::string(buf, r.ptr);
 }
 
 // The arguments that name the run's parameters, and the failure's own notes.

@@ -46,7 +46,7 @@ inline void record_failing_program(const cell& c, const run_request& r, cell_res
 inline void shrink_failing_program(engine& e, const cell& c, const run_request& r, cell_result& out,
                                    const std::string& display) {
   if (!c.draws_programs || out.result == verdict::pass || !out.program || r.replay) return;
-  if (e.single_run_in_child() || scenarios::program_plan::of(r.options).pinned()) return;
+  if (e.single_run_in_child(r) || scenarios::program_plan::of(r.options).pinned()) return;
   const std::uint64_t seconds = r.options.number("shrink_seconds", 20);
   if (seconds == 0) return;
   const std::uint64_t schedules = r.options.number("shrink_schedules", 2000);

@@ -61,11 +61,11 @@ class threads_engine final : public runner::engine {
 
   void add_options(CLI::App& app, run_request& r) override {
     r.threads = 8, r.iterations = 10000, r.stall_timeout_s = 10;
-    app.add_option("--threads", r.threads, "threads per round")->check(CLI::Range(1, 256));
-    app.add_option("--rounds", r.iterations, "rounds to run")->check(CLI::PositiveNumber);
+    app.add_option("--threads", r.threads, "threads per round")->transform(runner::whole_number(1, 256));
+    app.add_option("--rounds", r.iterations, "rounds to run")->transform(runner::whole_number(1, 1'000'000'000'000));
     app.add_option("--timeout", r.stall_timeout_s, "seconds without progress before a round is a hang")
-        ->check(CLI::PositiveNumber);
-    app.add_option("--max-time", max_time_s_, "seconds a whole cell may take")->check(CLI::PositiveNumber);
+        ->transform(runner::finite_number(0.1, 86400));
+    app.add_option("--max-time", max_time_s_, "seconds a whole cell may take")->transform(runner::finite_number(0.1, 1e6));
   }
 
   std::vector<std::string> request_args(const run_request& r) const override {
@@ -93,7 +93,7 @@ class threads_engine final : public runner::engine {
 
   cell_result run(const cell& c, const run_request& r) override { return entries_[c.index](c, r); }
 
-  bool single_run_in_child() const override { return true; }
+  bool single_run_in_child(const run_request&) const override { return true; }
   int matrix_parallelism() const override { return 1; }  // rounds are timed: one cell at a time
   double child_time_limit(const run_request&) const override { return max_time_s_; }
   void before_child(const std::filesystem::path& dir) const override { set_sanitizer_logs(dir); }

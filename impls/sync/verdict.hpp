@@ -25,9 +25,14 @@ enum class verdict {
   assert_failed,
   unsupported,
   not_linearizable,  // a recorded history no sequential order of the contract explains
+  // Ends from outside the design: the run says nothing about it, so a cell
+  // with one of these never differs from the expected matrix and is never
+  // read as a design's verdict (see outside_end).
+  interrupted,  // a signal ended the run (Ctrl-C, a kill, the OOM killer)
+  unfinished,   // the runner's own time limit (--max-time) stopped it
 };
 
-inline constexpr std::array<std::pair<verdict, std::string_view>, 13> verdict_names{{
+inline constexpr std::array<std::pair<verdict, std::string_view>, 15> verdict_names{{
     {verdict::pass, "pass"},
     {verdict::deadlock, "deadlock"},
     {verdict::hang, "hang"},
@@ -41,7 +46,12 @@ inline constexpr std::array<std::pair<verdict, std::string_view>, 13> verdict_na
     {verdict::assert_failed, "assert"},
     {verdict::unsupported, "unsupported"},
     {verdict::not_linearizable, "not_linearizable"},
+    {verdict::interrupted, "interrupted"},
+    {verdict::unfinished, "unfinished"},
 }};
+
+// Not something the design did: the run was ended from outside.
+constexpr bool outside_end(verdict v) noexcept { return v == verdict::interrupted || v == verdict::unfinished; }
 
 constexpr std::string_view to_string(verdict v) noexcept {
   for (const auto& [value, name] : verdict_names)

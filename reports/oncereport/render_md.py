@@ -1,13 +1,14 @@
 """The report in Markdown, for report.md and the CI job summary.
 
 The same sections as the page. Colours become a mark before the text (a
-green or red square, a warning sign on a run that differs from the expected
+green or red square, a white one for a run ended from outside, a warning sign on a run that differs from the expected
 matrix); charts are image links to charts/*.svg; counterexamples fold into
 <details> with their replay commands but not their full traces, which stay in
 index.html (a job summary holds at most 1 MiB).
 """
 
 from .doc import Bullets, Cell, Chart, Note, Row, Table, Trace
+from .verdicts import OUTSIDE_ENDS
 
 NOTE_MARKS = {"bad": "⚠️ ", "good": "✅ ", "missing": "⏳ "}
 
@@ -17,6 +18,8 @@ def _mark(css):
     mark = "⚠️ " if "unexpected" in classes or "bad" in classes else ""
     if "v-pass" in classes:
         mark += "🟩 "
+    elif any(c in ("v-" + v for v in OUTSIDE_ENDS) for c in classes):
+        mark += "⬜ "  # ended from outside: no verdict on the design
     elif any(c.startswith("v-") for c in classes):
         mark += "🟥 "
     return mark

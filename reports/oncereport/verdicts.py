@@ -28,12 +28,22 @@ COLOURS = {
     "assert": "#9fa8da",
     "unsupported": "#e0e0e0",
     "not_linearizable": "#d7aefb",
+    # Ends from outside the design (a signal, the runner's time limit).
+    "interrupted": "#80cbc4",
+    "unfinished": "#e6ee9c",
 }
+
+# Verdicts that say nothing about the design: the run was ended from outside
+# (impls/sync/verdict.hpp, outside_end). Such a cell never differs from the
+# expected matrix, as in the runner's own closing list.
+OUTSIDE_ENDS = ("interrupted", "unfinished")
 
 
 def matches(cell):
-    """The verdict is one the expected matrix allows (the runner's own reading)."""
-    return cell["matches_expected"]
+    """The cell does not differ from the expected matrix: its verdict is one
+    the matrix allows (the runner's own reading), or the run ended from
+    outside and gave no verdict on the design."""
+    return cell["matches_expected"] or cell["verdict"] in OUTSIDE_ENDS
 
 
 def counts_for_detection(cell):
