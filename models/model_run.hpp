@@ -230,9 +230,15 @@ rl::test_result_e run_programs(rl::test_params& p, std::ostream& state_out, sche
   for (std::uint64_t seed = plan.first;; ++seed) {
     scenarios::program_source().reset(seed, true);
     c.max_iterations = std::min(total, c.iterations + per_program);
-    const rl::test_result_e r = run_relacy<Test>(p, state_out, s);
+    // Its own state stream: Relacy writes one per search, and the replay
+    // state is the failing search's alone.
+    rl::ostringstream state;
+    const rl::test_result_e r = run_relacy<Test>(p, state, s);
     ++programs_run;
-    if (r != rl::test_result_success && r != rl::test_result_until_condition_hit) return r;
+    if (r != rl::test_result_success && r != rl::test_result_until_condition_hit) {
+      state_out << state.str().c_str();
+      return r;
+    }
     c.budget_hit = false;
     if (c.iterations >= total || c.elapsed_ms() >= c.max_ms) break;
     if (plan.programs && programs_run >= *plan.programs) break;
