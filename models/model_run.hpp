@@ -219,7 +219,10 @@ rl::test_result_e run_programs(rl::test_params& p, std::ostream& state_out, sche
   const bool tree = s != scheduler::random;
   const std::uint64_t per_program = plan.per_program.value_or(default_schedules_per_program);
   run_control& c = control();
-  if (plan.programs && !replay) c.max_iterations = *plan.programs * (tree && !plan.pinned() ? per_program : 1);
+  if (plan.programs && !replay) {
+    c.max_iterations = *plan.programs * (tree && !plan.pinned() ? per_program : 1);
+    p.iteration_count = c.max_iterations;  // Relacy's own cap, else --iterations'
+  }
   plan.start(tree);
   if (replay || plan.pinned() || !tree) {
     const rl::test_result_e r = run_relacy<Test>(p, state_out, s);
