@@ -19,6 +19,7 @@
 #include <optional>
 #include <string>
 
+#include "../harness/interrupt.hpp"
 #include "../impls/sync/verdict.hpp"
 #include "../scenarios/program_source.hpp"
 #include "dpor.hpp"
@@ -137,7 +138,7 @@ inline explore_result explore_program(program& p, const explore_options& o) {
   std::uint64_t runs = 0;
   std::optional<execution_result> failure;
   while (true) {
-    if (runs >= o.max_executions) break;
+    if (runs >= o.max_executions || interrupt_requested()) break;  // harness/interrupt.hpp
     if ((runs & 63) == 0 && elapsed_ms() > o.time_limit_s * 1000) break;
     if (!s->begin_execution()) break;
     execution_result r = e.run(p, *s);
@@ -196,7 +197,7 @@ inline explore_result explore_programs(program& p, explore_options o) {
   for (std::uint64_t seed = plan.first; all.executions < total && (!plan.programs || all.programs < *plan.programs);
        ++seed) {
     const double spent_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    if (spent_s >= o.time_limit_s) break;
+    if (spent_s >= o.time_limit_s || interrupt_requested()) break;
     scenarios::program_source().reset(seed, true);
     explore_options one = o;
     one.max_executions = std::min(per_program, total - all.executions);

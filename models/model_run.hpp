@@ -21,6 +21,7 @@
 #include <string>
 
 #include "../harness/cell_result.hpp"
+#include "../harness/interrupt.hpp"
 #include "../scenarios/program_source.hpp"
 #include "follow_replay.hpp"
 #include "trace.hpp"
@@ -90,6 +91,10 @@ inline void on_iteration() {
   if (c.one_execution && c.iterations > 1) {  // the replayed schedule passed: Relacy would search on
     c.budget_hit = true;
     rl::ctx().rl_until("replay done", sync::relacy_detail::info(std::source_location::current()));
+  }
+  if (interrupt_requested()) {  // Ctrl-C: stop as at the end of the budget (harness/interrupt.hpp)
+    c.budget_hit = true;
+    rl::ctx().rl_until("interrupted", sync::relacy_detail::info(std::source_location::current()));
   }
   if ((c.iterations & 255) != 0) return;
   const double ms = c.elapsed_ms();
@@ -243,7 +248,7 @@ rl::test_result_e run_programs(rl::test_params& p, std::ostream& state_out, sche
       return r;
     }
     c.budget_hit = false;
-    if (c.iterations >= total || c.elapsed_ms() >= c.max_ms) break;
+    if (c.iterations >= total || c.elapsed_ms() >= c.max_ms || interrupt_requested()) break;
     if (plan.programs && programs_run >= *plan.programs) break;
   }
   c.budget_hit = true;

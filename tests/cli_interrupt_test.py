@@ -9,9 +9,14 @@ and an end from outside is never a verdict on a design.
 - Ctrl-C to the process group of a matrix run keeps the previous results
   file, writes the runs that ended to FILE.interrupted.json, reports no cell
   as DIFFERS, removes its temporary directory and exits 130; SIGTERM to an
-  explorer matrix exits 143 the same way.
+  explorer matrix exits 143 the same way;
+- a run in the runner's own process (the explorer's cells, the model's
+  searches) stops within seconds of the signal, not at its 600 s budget: a
+  family run keeps its finished first cell in FILE.interrupted.json and
+  exits 130, a single search exits 143 with no cell and leaves FILE as it
+  was.
 
-    cli_interrupt_test.py EXPLORE STRESS WORKDIR
+    cli_interrupt_test.py EXPLORE STRESS MODEL WORKDIR
 """
 
 import json
@@ -23,7 +28,7 @@ import sys
 import tempfile
 import time
 
-EXPLORE, STRESS, WORK = sys.argv[1:4]
+EXPLORE, STRESS, MODEL, WORK = sys.argv[1:5]
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 EXPECTED = os.path.join(REPO, "models/expected.tsv")
 CELL = ["--design", "condvar", "--flaw", "none", "--scenario", "coalesce"]
@@ -135,6 +140,41 @@ check("explore --check-all, SIGTERM: the file of the runs that ended, no explore
 check("explore --check-all, SIGTERM: the temporary directory is removed",
       not os.path.exists(os.path.join(tmp, f"oncecheck-model-{p.pid}")))
 check("explore --check-all, SIGTERM: no child left", kids and not any(alive(k) for k in kids), f"children {kids}")
+
+# In-process runs: the family async_waiter_cancel under dfs (no reduction)
+# is two cells, 1w done in a millisecond, 2w a search of minutes.
+p = start([EXPLORE, "--design", "notify", "--flaw", "none", "--scenario", "async_waiter_cancel", "--scheduler", "dfs",
+           "--time-limit", "600", "--json", "family.json"])
+time.sleep(1.5)
+sent = time.monotonic()
+p.send_signal(signal.SIGINT)
+out, err = p.communicate(timeout=30)
+took = time.monotonic() - sent
+name = "explore family run, SIGINT"
+kept_path = os.path.join(WORK, "family.json.interrupted.json")
+kept = json.load(open(kept_path)) if os.path.exists(kept_path) else []
+check(name + ": exit 130 within seconds", p.returncode == 130 and took < 5.0, f"exit {p.returncode} after {took:.1f} s")
+check(name + ": one line", len(err.splitlines()) == 1 and "1 cell(s) finished" in err, err.strip())
+check(name + ": the finished 1w cell is kept, the cut 2w one is not",
+      [(c.get("scenario"), c.get("verdict")) for c in kept] == [("async_waiter_cancel/1w", "pass")], str(kept)[:300])
+check(name + ": no family.json", not os.path.exists(os.path.join(WORK, "family.json")))
+
+previous = '[{"previous": "search"}]\n'
+with open(os.path.join(WORK, "search.json"), "w") as f:
+    f.write(previous)
+p = start([MODEL] + CELL + ["--scheduler", "full", "--iterations", "1000000000", "--time-limit", "600",
+                            "--json", "search.json"])
+time.sleep(1.5)
+sent = time.monotonic()
+p.send_signal(signal.SIGTERM)
+out, err = p.communicate(timeout=30)
+took = time.monotonic() - sent
+name = "model search, SIGTERM"
+check(name + ": exit 143 within seconds", p.returncode == 143 and took < 5.0, f"exit {p.returncode} after {took:.1f} s")
+check(name + ": one line, no cell", len(err.splitlines()) == 1 and "0 cell(s) finished" in err, err.strip())
+check(name + ": search.json left as it was, no partial file",
+      open(os.path.join(WORK, "search.json")).read() == previous
+      and not os.path.exists(os.path.join(WORK, "search.json.interrupted.json")), str(os.listdir(WORK)))
 
 if failures:
     print("\nFAILED:\n  " + "\n  ".join(failures))

@@ -28,6 +28,8 @@
 #include <thread>
 #include <vector>
 
+#include "../interrupt.hpp"
+
 extern char** environ;
 
 namespace oncecheck::runner {
@@ -48,22 +50,6 @@ struct child_outcome {
 
   bool by_runner() const { return timed_out || interrupted; }
 };
-
-// The signal that interrupted the runner (SIGINT, SIGTERM), 0 while none has.
-inline volatile std::sig_atomic_t g_interrupted = 0;
-
-inline void install_interrupt_handler() {
-  struct sigaction sa {};
-  sa.sa_handler = [](int sig) { g_interrupted = sig; };
-  sigemptyset(&sa.sa_mask);
-  sigaction(SIGINT, &sa, nullptr);
-  sigaction(SIGTERM, &sa, nullptr);
-}
-
-// A shell's code for a process ended by the signal that interrupted us.
-inline int interrupt_exit_code() { return 128 + int(g_interrupted); }
-
-inline const char* interrupt_name() { return g_interrupted == SIGTERM ? "SIGTERM" : "SIGINT"; }
 
 // A signal a program does not raise on itself by a fault of its own: the
 // process was ended from outside (a kill, Ctrl-C, the OOM killer).

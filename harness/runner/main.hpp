@@ -149,11 +149,16 @@ inline std::optional<std::string> single_cells(const command& c, std::vector<con
 }
 
 // Runs one cell in this process: the child side of every run, and a single
-// run of an engine that needs no child.
-inline cell_result run_here(engine& e, const cell& c, const run_request& r, const std::string& display) {
+// run of an engine that needs no child. `cut_short` says whether an
+// interrupt stopped the engine's run itself (its verdict then covers only
+// part of the budget); an interrupt during the shrink after it only ends
+// the shrink.
+inline cell_result run_here(engine& e, const cell& c, const run_request& r, const std::string& display,
+                            bool* cut_short = nullptr) {
   scenarios::mutable_run_options() = r.options;
   scenarios::current_replay_note() = {};
   cell_result out = e.run(c, r);
+  if (cut_short) *cut_short = interrupt_requested();
   record_failing_program(c, r, out);
   add_replay(e, out, r, display, scenarios::current_replay_note().text);
   shrink_failing_program(e, c, r, out, display);
@@ -182,8 +187,13 @@ inline std::string why_no_replay(const cell_result& dead, const child_outcome& e
                       : "its run ended with exit " + std::to_string(ended.exit_code) + " and no verdict";
 }
 
+// Interrupts: the runner (not a --child, whose parent passes the signal on)
+// catches SIGINT / SIGTERM; a cell the interrupt cut short is dropped, the
+// cells that finished before it are written to FILE.interrupted.json (FILE
+// itself is left as it was), and it exits 128 + the signal.
 inline int run_single(engine& e, const command& c, const std::vector<const cell*>& cells) {
   if (auto bad = check_replay(e, c, cells)) return usage_error(*bad);
+  if (!c.child) install_interrupt_handler();
   std::vector<cell_result> results;
   for (const cell* one : cells) {
     run_request r = c.request;
@@ -192,10 +202,12 @@ inline int run_single(engine& e, const command& c, const std::vector<const cell*
                          " (at least " + std::to_string(one->min_threads) + ")");
     const bool in_child = e.single_run_in_child(r) && !c.child;
     child_outcome ended;
+    bool cut_short = true;  // a child stopped by the interrupt did not finish its cell
     results.push_back(in_child ? run_in_child(e, *one, r, c.matrix.display, c.quiet || r.replay, &ended)
-                               : run_here(e, *one, r, c.matrix.display));
-    if (g_interrupted) {  // the child was stopped: the cells before it are what finished
-      results.pop_back();
+                               : run_here(e, *one, r, c.matrix.display, &cut_short));
+    if (g_interrupted) {  // the cells before this one, and this one if it ended first, are what finished
+      if (cut_short) results.pop_back();
+      else if (!c.child && !c.quiet) print_result_line(results.back(), e.iteration_unit(), false);
       std::string kept;
       if (c.json && !results.empty()) write_results(kept = *c.json + ".interrupted.json", results);
       std::fprintf(stderr, "%s: interrupted by %s; %zu cell(s) finished%s\n", std::string(e.program()).c_str(),

@@ -22,6 +22,7 @@
 #include <string>
 
 #include "../../scenarios/program_source.hpp"
+#include "../interrupt.hpp"
 #include "../../scenarios/spec/shrink.hpp"
 #include "engine.hpp"
 #include "replay.hpp"
@@ -57,7 +58,8 @@ inline void shrink_failing_program(engine& e, const cell& c, const run_request& 
   cell_result smallest_run = out;  // the last candidate that failed, for its replay
   run_request smallest_request = r;
   auto fails = [&](const spec::program& p) {
-    if (std::chrono::steady_clock::now() > deadline) return false;
+    // Interrupted: the cell keeps the smallest program found so far.
+    if (std::chrono::steady_clock::now() > deadline || interrupt_requested()) return false;
     run_request q = r;
     q.options.params["program"] = spec::to_line(p);
     q.iterations = std::min(r.iterations, schedules);
