@@ -156,7 +156,9 @@ inline explore_result explore_program(program& p, const explore_options& o) {
   out.guarantee = s->guarantee();
   if (failure) {
     p.pin_inputs();
-    out.first_failure_execution = runs;
+    // DPOR counts the executions it completed, not the sleep-set-blocked
+    // ones: the failing execution is the last it counted.
+    out.first_failure_execution = dpor ? std::max<std::uint64_t>(1, dpor->executions()) : runs;
     out.result = failure->result;
     out.reason = failure->reason;
     out.replay = encode_schedule(failure->schedule);

@@ -64,7 +64,10 @@ cell_result to_cell_result(const cell& c, const explore_result& x) {
   out.first_failure_iteration = x.first_failure_execution;
   out.exhausted_search = x.exhausted;
   out.preemption_bound = x.preemption_bound;
-  if (!x.exhausted && x.result == verdict::pass && x.programs <= 1) out.estimated_fraction = x.estimated_fraction;
+  // Knuth's estimate of a tree search stopped by its budget; PCT samples,
+  // and has no tree to estimate (docs/results.md: null).
+  if (!x.exhausted && x.result == verdict::pass && x.programs <= 1 && x.scheduler != "pct")
+    out.estimated_fraction = x.estimated_fraction;
   if (out.result == verdict::pass) {
     out.reason = x.exhausted ? "every schedule explored" + std::string(x.preemption_bound ? " within the bound" : "")
                              : "no failure in " + std::to_string(x.executions) + " executions";
