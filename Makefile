@@ -16,6 +16,9 @@ STRESS_THREADS ?= 8
 STRESS_TIMEOUT ?= 5
 # make check-programs: generated programs per correct design and engine.
 PROGRAMS ?= 100000
+# make check-models FULL=1: also time Relacy's full search on every flawed
+# cell (off by default: it ends no tree and takes minutes).
+FULL ?=
 # make check-models: quick or default iteration budgets.
 BUDGET ?= default
 # make report BASELINE=path/to/old/results: deltas against an earlier run.
@@ -75,13 +78,14 @@ check-models: impl-build
 	@$(call check_models,$(IMPL_BUILD),models-impl,)
 endif
 
-# $(call check_models,BUILD,NAME,EXTRA): Relacy's schedulers (random, bound,
-# full) into NAME-relacy.json, the explorer's (dpor, pct) into
+# $(call check_models,BUILD,NAME,EXTRA): Relacy's schedulers (random, bound;
+# full with FULL=1) into NAME-relacy.json, the explorer's (dpor, pct) into
 # NAME-explore.json, both merged into NAME.json; fails if either differs.
 define check_models
 mkdir -p $(RESULTS); \
 $(1)/oncecheck-model --check-all --budget $(BUDGET) --expected models/expected.tsv \
-    --json $(RESULTS)/$(2)-relacy.json $(3) --display-name $(1)/oncecheck-model; relacy=$$?; \
+    --json $(RESULTS)/$(2)-relacy.json $(3) $(if $(FULL),--detection-schedulers full) \
+    --display-name $(1)/oncecheck-model; relacy=$$?; \
 $(1)/oncecheck-explore --check-all --budget $(BUDGET) --expected models/expected.tsv \
     --json $(RESULTS)/$(2)-explore.json --display-name $(1)/oncecheck-explore; explore=$$?; \
 $(1)/oncecheck-model --merge $(RESULTS)/$(2)-relacy.json $(RESULTS)/$(2)-explore.json --json $(RESULTS)/$(2).json \

@@ -66,7 +66,10 @@ class relacy_engine final : public runner::engine {
   std::string_view mode() const override { return "model"; }
   std::vector<std::string> schedulers() const override { return {"random", "bound", "full"}; }
   std::vector<std::string> matrix_schedulers() const override { return {"random", "bound"}; }
-  std::vector<std::string> detection_schedulers() const override { return {"full"}; }
+  // Full search is no longer run by default (issue 12): without a reduction
+  // it ends no cell's tree and misses flaws the others find in
+  // milliseconds. `--detection-schedulers full` (make check-models FULL=1)
+  // still times it on the flawed cells.
   std::string_view iteration_unit() const override { return "it"; }
   std::string default_results() const override { return "build/results/models.json"; }
   std::string companion_results() const override { return "build/results/stress.json"; }
