@@ -167,21 +167,25 @@ inline void print_detection_table(const std::vector<cell_result>& cells, const s
   }
 }
 
-// One counterexample per flaw caught as expected (every other one is in the
-// JSON), then every cell that differs, with its own; the summary line.
-// Returns how many differ.
-inline int print_closing(const std::vector<cell_result>& done, const std::string& expected_path,
+// The counterexample of every cell that differs first (what a user is
+// looking for), then one per flaw caught as expected (every other one is in
+// the JSON), then the list of cells that differ and the summary line.
+// `expected_from` names where the expectations came from. Returns how many
+// differ.
+inline int print_closing(const std::vector<cell_result>& done, const std::string& expected_from,
                          const std::string& json_path) {
-  std::set<std::string> shown;
-  for (const auto& r : done)
-    if (r.result != verdict::pass && r.matches_expected() && shown.insert(r.design + "/" + r.flaw).second)
-      print_counterexample(r);
-  int differing = 0;
   for (const auto& r : done)
     if (differs(r) && r.result != verdict::pass) print_counterexample(r);
+  std::set<std::string> shown;
+  for (const auto& r : done)
+    if (r.result != verdict::pass && r.matches_expected() && shown.insert(r.design + "/" + r.flaw).second) {
+      if (shown.size() == 1) std::printf("\nFailures that were expected (one counterexample per design-or-flaw):\n");
+      print_counterexample(r);
+    }
+  int differing = 0;
   for (const auto& r : done) {
     if (!differs(r)) continue;
-    if (!differing++) std::printf("\nCells that differ from %s:\n", expected_path.c_str());
+    if (!differing++) std::printf("\nCells that differ from %s:\n", expected_from.c_str());
     std::printf("DIFFERS: %s: got %s, expected %s%s%s\n", r.name().c_str(), verdict_name(r).c_str(),
                 r.expected.empty() ? "(no row)" : r.expected.c_str(), r.reason.empty() ? "" : ": ", r.reason.c_str());
   }
@@ -189,7 +193,7 @@ inline int print_closing(const std::vector<cell_result>& done, const std::string
   if (outside)
     std::printf("\n%zu runs ended from outside (interrupted, unfinished): no verdict on their designs\n",
                 std::size_t(outside));
-  std::printf("\n%zu cells, %d differ from %s; results in %s\n", done.size(), differing, expected_path.c_str(),
+  std::printf("\n%zu cells, %d differ from %s; results in %s\n", done.size(), differing, expected_from.c_str(),
               json_path.c_str());
   return differing;
 }
