@@ -75,7 +75,7 @@ check-models: build ## every design-or-flaw x scenario under Relacy and the expl
 	@$(call check_models,$(RELEASE),models,--catalogue-json $(RESULTS)/designs.json)
 else
 check-models: impl-build
-	@$(call check_models,$(IMPL_BUILD),models-impl,)
+	@$(call check_models,$(IMPL_BUILD),models-impl,--other-results $(RESULTS)/stress-impl.json)
 endif
 
 # $(call check_models,BUILD,NAME,EXTRA): Relacy's schedulers (random, bound;
