@@ -15,6 +15,7 @@
 #include <string>
 
 #include "../runner/child_cell.hpp"
+#include "round_file.hpp"
 
 namespace oncecheck::stress {
 
@@ -40,6 +41,13 @@ inline verdict verdict_of_report(const std::string& report) {
   return verdict::assert_failed;
 }
 
+// The round the child was in when it died (round_file.hpp): its first
+// failure, and the rounds it ran.
+inline void died_in_round(const std::filesystem::path& dir, cell_result& cell) {
+  cell.first_failure_iteration = round_file::read(dir / "cell.json.round");
+  if (cell.first_failure_iteration) cell.iterations = *cell.first_failure_iteration;
+}
+
 // The first sanitizer report the child left in `dir`, as a verdict.
 inline std::optional<cell_result> sanitizer_verdict(const std::filesystem::path& dir, cell_result cell) {
   std::string report;
@@ -48,6 +56,7 @@ inline std::optional<cell_result> sanitizer_verdict(const std::filesystem::path&
       if (f.path().filename().string().starts_with("san")) report += runner::read_text(f.path());
   if (report.empty()) return std::nullopt;
   cell.result = verdict_of_report(report);
+  died_in_round(dir, cell);
   const auto summary = report.find("SUMMARY: ");
   cell.reason = summary == std::string::npos ? "sanitizer report"
                                               : report.substr(summary + 9, report.find('\n', summary) - summary - 9);
@@ -63,6 +72,7 @@ inline std::optional<cell_result> crash_verdict(const std::filesystem::path& dir
                                                 cell_result cell) {
   if (o.signal != SIGSEGV && o.signal != SIGBUS) return std::nullopt;
   cell.result = verdict::use_after_free;
+  died_in_round(dir, cell);
   cell.reason = std::string("the run crashed with ") + (o.signal == SIGSEGV ? "SIGSEGV" : "SIGBUS") +
                 ": it touched memory that was freed or out of scope";
   if (std::filesystem::exists(dir / "log.txt")) cell.trace = runner::read_text(dir / "log.txt");

@@ -39,6 +39,7 @@ struct entries {
       o.threads = c.fixed_threads ? c.fixed_threads : r.threads;
       o.rounds = r.iterations, o.seed = r.options.seed, o.timeout_s = r.stall_timeout_s;
       o.progress = r.progress, o.label = ONCECHECK_STRESS_LABEL, o.json_on_hang = r.result_path;
+      if (!r.result_path.empty()) o.round_path = r.result_path + ".round";
       if constexpr (scenarios::draws_programs<stress_scenario<V, S>>) {
         // Round k runs program seed+k-1 (or the one pinned); --programs N is N rounds.
         const auto plan = scenarios::program_plan::of(r.options);

@@ -23,8 +23,9 @@
 #include <thread>
 #include <vector>
 
-#include "../cell_result.hpp"
 #include "../../impls/sync/stress_backend.hpp"
+#include "../cell_result.hpp"
+#include "round_file.hpp"
 
 namespace oncecheck::stress {
 
@@ -36,6 +37,7 @@ struct stress_options {
   bool progress = true;      // a line on stderr every few seconds
   std::string label = "plain";
   std::string json_on_hang;  // where the watchdog writes its verdict
+  std::string round_path;    // where each round's number goes (round_file.hpp); empty: nowhere
 };
 
 // The first failed check of the run.
@@ -198,8 +200,10 @@ void work_rounds(round_board<Scenario>& b, const stress_options& o, int t) {
 template <class Scenario>
 void coordinate_rounds(round_board<Scenario>& b, const stress_options& o) {
   using clock = std::chrono::steady_clock;
+  round_file dies_in(o.round_path);
   for (std::uint64_t r = 1; r <= o.rounds; ++r) {
     b.round.store(r);
+    dies_in.store(r);
     std::unique_ptr<typename Scenario::state> st;
     // The state's constructor runs design code too (a leader registers).
     guarded([&] { st = std::make_unique<typename Scenario::state>(o.threads); });
