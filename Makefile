@@ -101,11 +101,39 @@ impl-build: deps
 	@cmake -S . -B $(IMPL_BUILD) -DCMAKE_BUILD_TYPE=Release -DONCECHECK_USER_IMPL=$(abspath $(IMPL)) >/dev/null
 	@cmake --build $(IMPL_BUILD) -j 2 -- --no-print-directory
 
+# make stress IMPL=...: the user's design on real threads in the builds the
+# project's own designs get and one more: plain, ThreadSanitizer (a missing
+# acquire is a data race) and AddressSanitizer + UBSan (a use after free
+# that does not crash). Only oncecheck-stress is built, in $(IMPL_BUILD),
+# $(IMPL_BUILD)-tsan and $(IMPL_BUILD)-asan; the three results merge into
+# stress-impl.json, which make check-models IMPL=... shows beside its own.
+SANITIZE_tsan := -fsanitize=thread
+SANITIZE_asan := -fsanitize=address,undefined -fno-sanitize-recover=undefined
+
+# $(call impl_stress_build,DIR,LABEL,FLAGS)
+define impl_stress_build
+cmake -S . -B $(1) -DCMAKE_BUILD_TYPE=$(if $(3),RelWithDebInfo,Release) -DONCECHECK_BENCH=OFF \
+      $(if $(3),-DONCECHECK_MODELS=OFF "-DCMAKE_CXX_FLAGS=$(3) -fno-omit-frame-pointer" "-DCMAKE_EXE_LINKER_FLAGS=$(3)") \
+      -DONCECHECK_STRESS_LABEL=$(2) -DONCECHECK_USER_IMPL=$(abspath $(IMPL)) >/dev/null && \
+cmake --build $(1) --target oncecheck-stress -j 2 -- --no-print-directory
+endef
+
 ifneq ($(IMPL),)
-stress: impl-build
+stress: deps
+	@test -f "$(IMPL)" || { echo "oncecheck: IMPL=$(IMPL): no such file" >&2; exit 2; }
+	@$(call impl_stress_build,$(IMPL_BUILD),plain,)
+	@$(call impl_stress_build,$(IMPL_BUILD)-tsan,tsan,$(SANITIZE_tsan))
+	@$(call impl_stress_build,$(IMPL_BUILD)-asan,asan,$(SANITIZE_asan))
 	@mkdir -p $(RESULTS)
-	@$(IMPL_BUILD)/oncecheck-stress --all --rounds $(STRESS_ROUNDS) --threads $(STRESS_THREADS) --timeout $(STRESS_TIMEOUT) \
-	    --json $(RESULTS)/stress-impl.json --display-name $(IMPL_BUILD)/oncecheck-stress
+	@args="--all --expected models/expected.tsv --rounds $(STRESS_ROUNDS) --threads $(STRESS_THREADS) --timeout $(STRESS_TIMEOUT)"; \
+	for b in plain tsan asan; do \
+	  dir=$(IMPL_BUILD)$$( [ $$b = plain ] || echo -$$b ); \
+	  $$dir/oncecheck-stress $$args --json $(RESULTS)/stress-impl-$$b.json --display-name $$dir/oncecheck-stress \
+	    || failed="$$failed $$b"; \
+	done; \
+	$(IMPL_BUILD)/oncecheck-stress --merge $(RESULTS)/stress-impl-{plain,tsan,asan}.json --json $(RESULTS)/stress-impl.json \
+	  && echo "stress: results in $(RESULTS)/stress-impl.json (plain, tsan, asan)"; \
+	test -z "$$failed" || { echo "stress: cells differ in the$$failed build(s)" >&2; exit 1; }
 else
 stress: build build-tsan ## every cell on real threads, plain and TSan -> build/results/stress.json
 	@mkdir -p $(RESULTS)
