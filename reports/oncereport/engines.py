@@ -16,6 +16,10 @@ from dataclasses import dataclass
 from . import verdicts as V
 from .doc import Cell, Table
 
+# The mark of a tree search that ran to its end: a pass there is a proof
+# within what its engine models (the matrix, the coverage table).
+END = "∎"
+
 
 @dataclass(frozen=True)
 class Engine:
