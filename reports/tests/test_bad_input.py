@@ -181,6 +181,9 @@ def main():
     expect_error(work, "not-an-array", json.dumps({"cells": CELLS}), mentions="array")
     older = [{k: v for k, v in c.items() if k != "matches_expected"} for c in CELLS]
     expect_error(work, "older-oncecheck", json.dumps(older), mentions="written by an older oncecheck")
+    expect_error(work, "detected-at-no-iteration",
+                 json.dumps([CELLS[0], dict(CELLS[1], first_failure_iteration=None)]),
+                 mentions="'first_failure_iteration' is null")
     expect_error(work, "stress-truncated", good[:40], name="stress", mentions="not valid JSON")
     expect_error(work, "bench-no-name", json.dumps({"benchmarks": [{"real_time": 1}]}), name="bench",
                  mentions="missing field 'name'")
