@@ -20,7 +20,9 @@ def detection_rows(results):
     rows = V.ordered_unique((c["design"], c["flaw"], c["scenario"]) for c in results.models
                             if V.counts_for_detection(c))
     by_key = {(c["design"], c["flaw"], c["scenario"], c["scheduler"]): c for c in cells}
-    schedulers = sorted({c["scheduler"] for c in cells}, key=V.scheduler_rank)
+    # Model schedulers first (a user's one too), then the stress builds.
+    model_side = {c["scheduler"] for c in results.models}
+    schedulers = sorted({c["scheduler"] for c in cells}, key=lambda s: (s not in model_side, V.scheduler_rank(s)))
     return rows, by_key, schedulers
 
 
