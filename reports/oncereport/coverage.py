@@ -28,11 +28,12 @@ def whole(n):
     return f"{n:,}" if isinstance(n, int) else f"{n:,.0f}"
 
 
-def percent(fraction):
-    """An estimated fraction of a tree; Knuth's estimate can overshoot 1."""
+def covered(fraction):
+    """An estimated fraction of a search's tree, in words; Knuth's
+    estimate can overshoot 1 (the search is still not at its end)."""
     if fraction > 1:
-        return "over 100%"
-    return f"{fraction:.2%}" if fraction < 0.01 else f"{fraction:.0%}"
+        return "over 100% of its tree (an estimate)"
+    return f"≈ {fraction:.2%} of its tree" if fraction < 0.01 else f"≈ {fraction:.0%} of its tree"
 
 
 def runs(c):
@@ -74,15 +75,15 @@ def search_cell(c):
         return Cell(c["verdict"] + at, V.css(c["verdict"]) + ("" if V.matches(c) else " unexpected"),
                     c.get("reason", ""), sub=ms)
     bound = [f"≤ {whole(c['preemption_bound'])} preemptions"] if c.get("preemption_bound") is not None else []
-    if c.get("exhausted_search"):
+    if engines.ran_to_end(c):
         return Cell(f"{whole(n)} {unit} {END}", "good", f"ran to its end: {scope(c)}", sub=" · ".join(bound + [ms]))
     if estimate(c) is not None:
-        covered = f"≈ {percent(estimate(c))} of its tree"
+        how_far = covered(estimate(c))
     elif c["scheduler"] in engines.engine_of(c).searches:
-        covered = "stopped by its budget"
+        how_far = "stopped by its budget"
     else:
-        covered = "sampled"
-    return Cell(f"{whole(n)} {unit}", "", c.get("reason", ""), sub=" · ".join([covered] + bound + [ms]))
+        how_far = "sampled"
+    return Cell(f"{whole(n)} {unit}", "", c.get("reason", ""), sub=" · ".join([how_far] + bound + [ms]))
 
 
 def standing(cells):
@@ -101,7 +102,7 @@ def standing(cells):
     passing = [c for c in ordered if c["verdict"] == "pass"]
     if not passing:
         return "none", Cell("–", "absent", "no run gave a verdict")
-    proofs = [c for c in passing if c.get("exhausted_search")]
+    proofs = [c for c in passing if engines.ran_to_end(c)]
     if proofs:
         unbounded = any(not is_bounded(c) for c in proofs)
         return ("proof" if unbounded else "bounded proof",
@@ -111,7 +112,7 @@ def standing(cells):
     estimates = [c for c in passing if estimate(c) is not None]
     if estimates:
         best = max(estimates, key=estimate)
-        detail = f"{best['scheduler']} ≈ {percent(estimate(best))} of its tree"
+        detail = f"{best['scheduler']} {covered(estimate(best))}"
     else:
         best = max(passing, key=lambda c: runs(c)[0])
         detail = f"largest: {best['scheduler']}, {whole(runs(best)[0])} {runs(best)[1]}"
@@ -153,7 +154,7 @@ def proof_counts(results):
         for c in groups[k]:
             if c["scheduler"] in engines.engine_of(c).searches:
                 done, total = ended.get(c["scheduler"], (0, 0))
-                ended[c["scheduler"]] = (done + bool(c.get("exhausted_search")), total + 1)
+                ended[c["scheduler"]] = (done + engines.ran_to_end(c), total + 1)
     return (len(passing), proved, bounded), dict(sorted(ended.items(), key=lambda i: V.scheduler_rank(i[0])))
 
 

@@ -36,7 +36,7 @@ def figure(c):
         return Cell(f"{unit} {c['first_failure_iteration']:,} · {c['elapsed_ms']:,.0f} ms", V.css(c["verdict"]),
                     c.get("reason", ""))
     return Cell(f"not found in {c['iterations']:,} {unit}", "missed",
-                f"{c['elapsed_ms']:,.0f} ms" + (", search exhausted" if c.get("exhausted_search") else ""))
+                f"{c['elapsed_ms']:,.0f} ms" + (", search exhausted" if engines.ran_to_end(c) else ""))
 
 
 def fastest(cells):

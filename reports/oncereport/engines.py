@@ -72,6 +72,15 @@ def engine_of(cell):
                 None) or _unknown(cell["mode"], cell["scheduler"])
 
 
+def ran_to_end(cell):
+    """The cell's tree search ran to its end (exhausted_search). A sampling
+    scheduler the report knows (random, pct) has no end to reach, whatever
+    its field says; a scheduler it does not know is taken at its word."""
+    engine = engine_of(cell)
+    known = engine in ENGINES
+    return bool(cell.get("exhausted_search")) and (cell["scheduler"] in engine.searches or not known)
+
+
 def is_explorer(cell):
     """The explorer counts executions where Relacy counts iterations."""
     return engine_of(cell).name == "explorer"
@@ -105,7 +114,7 @@ def engines_table(results):
                   for s in sorted({c["scheduler"] for c in cells}, key=V.scheduler_rank)}
         ran, found = _flaws_found(cells)
         alone = sorted(found - set().union(*(f for e, f in found_by.items() if e != engine)))
-        ended = [f"{s} {sum(bool(c.get('exhausted_search')) for c in cells if c['scheduler'] == s)} of {n}"
+        ended = [f"{s} {sum(ran_to_end(c) for c in cells if c['scheduler'] == s)} of {n}"
                  for s, n in counts.items() if s in engine.searches]
         rows.append([
             Cell(engine.name, "design"),

@@ -39,7 +39,7 @@ def _describe(c):
     if c["verdict"] != "pass" and c["first_failure_iteration"] is not None:
         unit = ("execution" if engines.is_explorer(c) else "iteration") if c["mode"] == "model" else "round"
         found = f"; first failure at {unit} {c['first_failure_iteration']}, {c['elapsed_ms']:.0f} ms"
-    elif c["verdict"] == "pass" and c.get("exhausted_search"):
+    elif c["verdict"] == "pass" and engines.ran_to_end(c):
         found = "; the search ran to its end"
     flag = "" if V.matches(c) else f"  [UNEXPECTED: expected {c['expected']}]"
     return f"{c['scheduler']}: {c['verdict']} ({c.get('reason', '')}){found}{flag}"
@@ -53,7 +53,7 @@ def _schedulers_line(model_cells):
     """`R✗ B✗ D✓∎`: which model schedulers found a failure, and which
     passed with a search that ran to its end (a proof)."""
     return " ".join(_letter(c["scheduler"]) + ("✗" if c["verdict"] != "pass" else "✓")
-                    + (END if c["verdict"] == "pass" and c.get("exhausted_search") else "")
+                    + (END if c["verdict"] == "pass" and engines.ran_to_end(c) else "")
                     for c in V.by_scheduler(model_cells))
 
 

@@ -48,7 +48,8 @@ def models():
         model(none, "coalesce", "random", "pass", 3000, 23.0),
         model(none, "coalesce", "bound", "pass", 150016, 578.0),
         model(none, "coalesce", "dpor", "pass", 74860, 3007.0, estimated_fraction=0.1094),
-        model(none, "coalesce", "pct", "pass", 1000, 34.0, estimated_fraction=0.0),  # pct has no tree
+        # pct has no tree: neither its fraction nor an exhausted flag makes it a proof
+        model(none, "coalesce", "pct", "pass", 1000, 34.0, estimated_fraction=0.0, exhausted_search=True),
         model(none, "coalesce", "mine", "pass", 77, 5.0),
         # drop_with_waiters: Relacy's bound search and dpor both ran to their end
         model(none, "drop_with_waiters", "bound", "pass", 52736, 178.0, exhausted_search=True),
