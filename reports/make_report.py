@@ -55,8 +55,8 @@ def parse_args(argv):
 def build_report(args):
     """(title, subtitle, banner, sections) from the inputs args names."""
     # Imported here so that `--help` and input errors never wait for matplotlib.
-    from oncereport import (baseline, benchmarks, capabilities, detection, environment, latency, matrix,
-                            summary)
+    from oncereport import (baseline, benchmarks, capabilities, coverage, detection, environment, latency,
+                            matrix, summary)
     from oncereport import verdicts as V
     from oncereport.doc import Note
 
@@ -71,7 +71,8 @@ def build_report(args):
         section, regressions = baseline.baseline_section(results, old, args.baseline, args.threshold)
         sections.append(section)
     sections += [matrix.matrix_section(results), capabilities.capabilities_section(results),
-                 detection.detection_section(results), benchmarks.benchmarks_section(results),
+                 detection.detection_section(results), coverage.coverage_section(results),
+                 benchmarks.benchmarks_section(results),
                  latency.latency_section(results),
                  environment.environment_section(results, REPO, args.build_dir, old),
                  matrix.counterexamples_section(results)]

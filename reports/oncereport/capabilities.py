@@ -1,11 +1,14 @@
-"""The capability table, from designs.json: what each design supports and how
-it behaves on close and when its leader fails, with each flaw's bug.
+"""The capability tables: which engine checks which memory model (from the
+engines whose cells are in the results, engines.py), and from designs.json
+what each design supports and how it behaves on close and when its leader
+fails, with each flaw's bug.
 
 Where bench.json measured memory, the declared "allocates per waiter" stands
 beside the measured allocations per waiter, so a wrong declaration shows.
 """
 
 from . import bench as B
+from . import engines
 from .doc import Cell, Section, Table, absent
 
 TRAIT_COLUMNS = (("blocking_wait", "blocking wait"), ("async_wait", "async wait"), ("timeouts", "timeouts"),
@@ -32,7 +35,9 @@ def _trait_cell(value):
 
 def capabilities_section(results):
     section = Section("capabilities", "Capabilities",
-                      intro="What each design declares (designs.json, from the catalogue).")
+                      intro="What each engine checks, and what its cells in these results show; then what "
+                            "each design declares (designs.json, from the catalogue).")
+    section.blocks.append(engines.engines_table(results))
     if absent(section, results.designs, "designs"):
         return section
     measured = measured_allocs(results)
@@ -45,7 +50,7 @@ def capabilities_section(results):
         if measured:
             row.append(f"{measured[d['design']]:.2f}" if d["design"] in measured else "–")
         rows.append(row)
-    section.blocks.append(Table(columns=columns, rows=rows))
+    section.blocks.append(Table(columns=columns, rows=rows, caption="Designs: what each declares"))
     flaws = [[Cell(f"{d['design']}/{f['flaw']}", "flaw"), f["bug"]]
              for d in results.designs["designs"] for f in d.get("flaws", [])]
     if flaws:

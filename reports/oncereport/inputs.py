@@ -237,6 +237,10 @@ def load_cells(path, mode):
             raise InputError(path, f"{where}: no '{missing[0]}' field: written by an older oncecheck, "
                                    "run its producer again (make check-models / make stress)")
         _check_fields(path, where, cell, _DERIVED_CELL_FIELDS)
+        if cell["detected"] and cell["first_failure_iteration"] is None:
+            # every section that shows a detection shows where it happened
+            raise InputError(path, f"{where}: 'detected' is true but 'first_failure_iteration' is null "
+                                   "(a detected failure has its iteration, docs/results.md)")
         if cell["mode"] != mode:
             raise InputError(path, f"{where}: mode is '{cell['mode']}', a {mode} file holds '{mode}' cells")
         for j, row in enumerate(_array(path, where, cell, "latency")):

@@ -2,16 +2,19 @@
 counterexamples its failing cells link to.
 
 A matrix cell stands for every run of one design-or-flaw in one scenario: the
-model's schedulers (random, bound, full) and the stress builds (plain, tsan).
-It shows the first failing model scheduler's verdict, which schedulers found
-it, and the stress verdicts as badges; any run that differs from the expected
-matrix marks the whole cell as unexpected.
+model's schedulers (Relacy's random, bound, full; the explorer's dpor, pct)
+and the stress builds (plain, tsan). It shows the first failing model
+scheduler's verdict, which schedulers found it (and which searches passed
+to their end, a proof), and the stress verdicts as badges; any run that
+differs from the expected matrix marks the whole cell as unexpected.
 """
 
 import re
 from collections import defaultdict
 
+from . import engines
 from . import verdicts as V
+from .engines import END
 from .doc import Cell, Note, Section, Table, Trace
 
 
@@ -34,16 +37,30 @@ def _describe(c):
     """One line about one run, for tooltips and the counterexample list."""
     found = ""
     if c["verdict"] != "pass" and c["first_failure_iteration"] is not None:
-        unit = "iteration" if c["mode"] == "model" else "round"
+        unit = ("execution" if engines.is_explorer(c) else "iteration") if c["mode"] == "model" else "round"
         found = f"; first failure at {unit} {c['first_failure_iteration']}, {c['elapsed_ms']:.0f} ms"
+    elif c["verdict"] == "pass" and engines.ran_to_end(c):
+        found = "; the search ran to its end"
     flag = "" if V.matches(c) else f"  [UNEXPECTED: expected {c['expected']}]"
     return f"{c['scheduler']}: {c['verdict']} ({c.get('reason', '')}){found}{flag}"
 
 
+def _letter(scheduler):
+    return scheduler[0].upper()
+
+
 def _schedulers_line(model_cells):
-    """`R✗ B✗ F✓`: which model schedulers found a failure."""
-    return " ".join(c["scheduler"][0].upper() + ("✗" if c["verdict"] != "pass" else "✓")
+    """`R✗ B✗ D✓∎`: which model schedulers found a failure, and which
+    passed with a search that ran to its end (a proof)."""
+    return " ".join(_letter(c["scheduler"]) + ("✗" if c["verdict"] != "pass" else "✓")
+                    + (END if c["verdict"] == "pass" and engines.ran_to_end(c) else "")
                     for c in V.by_scheduler(model_cells))
+
+
+def _schedulers_legend(models):
+    """`R random (Relacy), D dpor (explorer)`: the letters of the schedulers present."""
+    engine = {c["scheduler"]: engines.engine_of(c).name for c in models}
+    return ", ".join(f"{_letter(s)} {s} ({engine[s]})" for s in sorted(engine, key=V.scheduler_rank))
 
 
 def matrix_cell(group):
@@ -82,7 +99,8 @@ def matrix_section(results):
     unexpected = [c for c in everything if not V.matches(c)]
     section = Section("matrix", "Verdict matrix",
                       intro="Each cell: the verdict of the first model scheduler that failed "
-                            "(R random, B context-bound, F full search; ✗ found a failure), "
+                            f"({_schedulers_legend(results.models)}; ✗ found a failure, ✓ passed, {END} "
+                            "passed with a search that ran to its end: a proof, see Proof or sample), "
                             "then the stress runs on real threads. ≠ marks a cell that differs "
                             "from models/expected.tsv. A coloured cell links to its counterexample.")
     counts = f"{len(results.models)} model runs" + (f", {len(results.stress)} stress runs" if results.stress else "")

@@ -10,6 +10,7 @@ import math
 from . import bench as B
 from . import benchmarks
 from . import capabilities
+from . import coverage
 from . import latency
 from . import verdicts as V
 from .doc import Bullets, Note, Section
@@ -43,6 +44,9 @@ def correctness_lines(results, trusted, excluded):
         lines.append(f"The model checker catches {len(flaws) - len(missed)} of {len(flaws)} flaws where the "
                      "expected matrix says it must" + (": missed " + ", ".join(V.row_name(*f) for f in missed)
                                                        if missed else "") + ".")
+    proofs = coverage.proof_line(results)
+    if proofs:
+        lines.append(proofs)
     return lines
 
 

@@ -135,6 +135,30 @@ def json_edge_cases(work):
     expect_error(work, "lone-surrogate", json.dumps(designs), name="designs", mentions="surrogate")
 
 
+def explorer_field_cases(work):
+    """The explorer's fields (docs/results.md) the proof-or-sample table
+    reads: a malformed one is one line; odd but valid ones give a report."""
+    dpor = dict(CELLS[0], scheduler="dpor", executions=310, exhausted_search=False, preemption_bound=None,
+                estimated_fraction=0.25)
+    for label, field_name, value in (("executions-word", "executions", "many"),
+                                     ("executions-negative", "executions", -3),
+                                     ("preemption-bound-negative", "preemption_bound", -1),
+                                     ("preemption-bound-fraction", "preemption_bound", 2.5),
+                                     ("estimated-fraction-nan", "estimated_fraction", float("nan")),
+                                     ("estimated-fraction-text", "estimated_fraction", "11%"),
+                                     ("exhausted-search-word", "exhausted_search", "yes")):
+        expect_error(work, label, json.dumps(CELLS + [dict(dpor, **{field_name: value})]),
+                     mentions=f"field '{field_name}'")
+    expect_report(work, "explorer-fields-odd-but-valid", models=CELLS + [
+        dict(dpor, estimated_fraction=7.5),                         # Knuth's estimate overshooting
+        dict(dpor, scenario="s2", executions=1e300),                # a float count, far too many
+        dict(dpor, scenario="s3", exhausted_search=True, preemption_bound=0, estimated_fraction=None),
+        {k: v for k, v in dict(dpor, scenario="s4").items() if k != "executions"},  # iterations stand in
+        dict(dpor, scheduler="pct", exhausted_search=True, estimated_fraction=0.0),  # not a tree search
+        dict(dpor, scheduler="bound", flaw="check_then_act", verdict="deadlock", detected=True,
+             first_failure_iteration=10**30, expected="pass", matches_expected=False)])
+
+
 def odd_but_valid_cases(work):
     """Inputs a reader might take for broken that are not: they give a report."""
     new_fields = [dict(c, scheduler=sched, detected=c["verdict"] != "pass", matches_expected=True, executions=12,
@@ -181,6 +205,9 @@ def main():
     expect_error(work, "not-an-array", json.dumps({"cells": CELLS}), mentions="array")
     older = [{k: v for k, v in c.items() if k != "matches_expected"} for c in CELLS]
     expect_error(work, "older-oncecheck", json.dumps(older), mentions="written by an older oncecheck")
+    expect_error(work, "detected-at-no-iteration",
+                 json.dumps([CELLS[0], dict(CELLS[1], first_failure_iteration=None)]),
+                 mentions="'first_failure_iteration' is null")
     expect_error(work, "stress-truncated", good[:40], name="stress", mentions="not valid JSON")
     expect_error(work, "bench-no-name", json.dumps({"benchmarks": [{"real_time": 1}]}), name="bench",
                  mentions="missing field 'name'")
@@ -189,6 +216,7 @@ def main():
 
     issue17_cases(work)
     json_edge_cases(work)
+    explorer_field_cases(work)
     odd_but_valid_cases(work)
 
     # Only models.json: every other section says which command to run.

@@ -1,8 +1,14 @@
 #!/usr/bin/python3
 """CTest report_render: a report from this test run's own quick matrices
-opens in headless Chromium with its verdict matrix and its charts.
+opens in headless Chromium with its verdict matrix, its charts, the engines
+table and the proof-or-sample table.
 
-    test_render.py --models models-quick.json --stress stress-quick.json --work DIR
+    test_render.py --models models-quick.json [--explore models-explore-quick.json]
+                   --stress stress-quick.json --work DIR
+
+--explore: the explorer's quick matrix, merged with Relacy's as make
+check-models merges them (one array of cells); the page must then show the
+explorer's row and columns.
 
 bench.json and designs.json come from synthetic.py (make bench is not part of
 ctest), so every section is drawn. Chromium is Debian's `chromium`; without it
@@ -54,6 +60,7 @@ def pixels_of(image, hex_colour, tolerance=0.03):
 def main():
     p = argparse.ArgumentParser()
     p.add_argument("--models", required=True)
+    p.add_argument("--explore", help="the explorer's cells, to merge with --models")
     p.add_argument("--stress", required=True)
     p.add_argument("--work", required=True, help="a directory for the inputs, the report and the screenshot")
     args = p.parse_args()
@@ -65,9 +72,19 @@ def main():
     with open(os.path.join(args.work, "designs.json"), "w") as f:
         json.dump(synthetic.designs_json(synthetic.DESIGNS, {}), f)
 
+    models = args.models
+    if args.explore:
+        models = os.path.join(args.work, "models.json")
+        cells = []
+        for path in (args.models, args.explore):
+            with open(path, encoding="utf-8") as f:
+                cells += json.load(f)
+        with open(models, "w", encoding="utf-8") as f:
+            json.dump(cells, f)
+
     out = os.path.join(args.work, "report")
     run = subprocess.run([sys.executable, os.path.join(os.path.dirname(HERE), "make_report.py"),
-                          "--models", args.models, "--stress", args.stress,
+                          "--models", models, "--stress", args.stress,
                           "--bench", os.path.join(args.work, "bench.json"),
                           "--designs", os.path.join(args.work, "designs.json"), "--out", out],
                          capture_output=True, text=True, timeout=120)
@@ -94,6 +111,17 @@ def main():
         fail("the page's DOM has no verdict matrix table")
     if dom.count("<svg") < 1:
         fail("the page's DOM has no <svg> chart")
+    for what, text in (("the engines table", "Engines: which checks which memory model"),
+                       ("the proof-or-sample section", '<section id="coverage">'),
+                       ("a search run to its end", "∎")):
+        if text not in dom:
+            fail(f"the page's DOM has no {what} ({text!r})")
+    if args.explore:
+        for what, text in (("the explorer's engine row", '<td class="design">explorer</td>'),
+                           ("the dpor column", "<th>dpor (explorer)</th>"),
+                           ("a dpor proof", " exec ∎")):
+            if text not in dom:
+                fail(f"the page's DOM has no {what} ({text!r}) although --explore was given")
     shown = sorted(v for v, n in failures.items() if n >= 500)
     print(f"report_render: ok: {shot}: {green} pass-green pixels, failure colours {', '.join(shown)}; "
           f"DOM has the matrix and {dom.count('<svg')} charts")
