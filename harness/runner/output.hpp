@@ -148,14 +148,17 @@ inline void print_detection_table(const std::vector<cell_result>& cells, const s
   std::vector<cell_result> all = cells;
   all.insert(all.end(), other.begin(), other.end());
   const auto columns = in_order(all, [](const cell_result& c) { return c.mode + " " + c.scheduler; });
-  std::printf("\nTime to detection (iterations or rounds / ms to the first failure)\n  %-38s %-18s", "design/flaw",
-              "scenario");
+  int width = 18;  // the scenario column: as wide as its longest name (hold_entry_across_await/1w)
+  for (const auto& r : cells)
+    if (r.counts_for_detection) width = std::max(width, int(r.scenario.size()));
+  std::printf("\nTime to detection (iterations or rounds / ms to the first failure)\n  %-38s %-*s", "design/flaw",
+              width, "scenario");
   for (const auto& c : columns) std::printf(" %-18s", c.c_str());
   std::printf("\n");
   std::set<std::string> rows;
   for (const auto& r : cells) {
     if (!r.counts_for_detection || !rows.insert(r.design + "/" + r.flaw + " " + r.scenario).second) continue;
-    std::printf("  %-38s %-18s", (r.design + "/" + r.flaw).c_str(), r.scenario.c_str());
+    std::printf("  %-38s %-*s", (r.design + "/" + r.flaw).c_str(), width, r.scenario.c_str());
     for (const auto& col : columns) {
       const cell_result* found = nullptr;
       for (const auto& m : all)
