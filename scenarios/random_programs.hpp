@@ -73,6 +73,8 @@ struct random_programs_of {
     typename Sync::template cell<bool> destroyed{false};  // written by thread 0 only
     recorder rec;
     std::array<typename Sync::template atomic<int>, spec::program::max_threads> status;
+    typename Sync::mutex quiet_lock;            // only await_quiet's pause takes it
+    typename Sync::condition_variable quiet;    // never notified: a pause that times out
   };
 
   static void destroy(Map* map) {
@@ -95,7 +97,13 @@ struct random_programs_of {
         else if (st != finished) all = false;
       }
       if (all && (in_wait == 0 || (kd && s.map->waiting(key_t(kd)) >= in_wait))) return;
-      Sync::yield();
+      // A short timed wait nobody notifies, not a yield: under a
+      // context-bounded search (Relacy's bound) a spinning thread keeps the
+      // processor once the preemptions are spent, the others' timed waits
+      // never time out, and a correct design was called a livelock
+      // (condvar x program 1186). A blocked thread hands the processor on.
+      typename Sync::unique_lock pause(s.quiet_lock);
+      (void)s.quiet.wait_until(pause, Sync::clock::now() + short_timeout);
     }
   }
 
