@@ -61,7 +61,7 @@ std::string run_program(const spec::program& p) {
   {
     typename scn::state s(spec::program::max_threads);
     std::vector<std::thread> threads;
-    for (int t = 0; t < p.threads; ++t) threads.emplace_back([&s, t] { scn::thread(s, t); });
+    for (int t = 0; t < p.model_threads(); ++t) threads.emplace_back([&s, t] { scn::thread(s, t); });
     for (auto& t : threads) t.join();
     scn::check(s);
   }
