@@ -5,6 +5,7 @@
 // under the explorer, which searches each candidate's schedules).
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <mutex>
@@ -194,6 +195,26 @@ TEST(RandomPrograms, AProgramWithTasksReadsBackFromItsLine) {
   const auto q = spec::from_line("T0: cancel a2; lead k1 abandon; destroy | tasks on 1 worker: a0 wait_async k1");
   ASSERT_TRUE(q);
   EXPECT_EQ(spec::to_line(*q), "T0: get k1; lead k1 abandon; destroy");
+}
+
+TEST(RandomPrograms, ShrinkingDropsATaskWithItsCancelsAndAWorker) {
+  const auto p = spec::from_line(
+      "T0: lead k1 hold 2 complete; cancel a0; cancel a1; get k1 | T1: cancel a1 | tasks on 2 workers: a0 "
+      "wait_async k1; a1 wait_async k2");
+  ASSERT_TRUE(p);
+  std::vector<std::string> lines;
+  for (const spec::program& c : spec::detail::candidates(*p)) lines.push_back(spec::to_line(c));
+  auto has = [&](const std::string& line) { return std::find(lines.begin(), lines.end(), line) != lines.end(); };
+  // task 0 goes with its cancel, and the handle is held one step less
+  EXPECT_TRUE(has("T0: lead k1 hold 1 complete; cancel a0; get k1 | T1: cancel a0 | tasks on 2 workers: a0 "
+                  "wait_async k2"));
+  EXPECT_TRUE(has("T0: lead k1 hold 1 complete; cancel a0; get k1 | T1: | tasks on 2 workers: a0 wait_async k1"));
+  EXPECT_TRUE(has("T0: lead k1 hold 2 complete; cancel a0; cancel a1; get k1 | T1: cancel a1 | tasks on 1 worker: "
+                  "a0 wait_async k1; a1 wait_async k2"));
+  // the last task gone, the workers go too
+  const spec::program one = spec::detail::without_task(spec::detail::without_task(*p, 1), 0);
+  EXPECT_EQ(one.workers, 0);
+  EXPECT_EQ(spec::to_line(one), "T0: lead k1 complete; get k1 | T1:");
 }
 
 TEST(RandomPrograms, AProgramReadsBackFromItsLine) {
