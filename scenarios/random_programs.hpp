@@ -9,6 +9,21 @@
 // failure names the program's seed in its replay command, and the runner
 // shrinks it (harness/runner/shrink_programs.hpp).
 //
+// Tasks (program.hpp): a program's tasks are spawned on an executor of its
+// 1-2 workers in the state's constructor, which then closes the executor
+// (close_when_idle), so each worker returns once every task has ended; model
+// thread threads + i runs worker i (async_support.hpp's pattern). A task is
+// one wait_from_task: the design's wait_async, or its blocking wait(), which
+// holds the worker. Its call is recorded before the co_await and its return
+// after, as history process first_task_process + n (history.hpp); a task
+// cancelled while parked leaves a call that never returned. Each task's
+// frame holds a guard that counts its end on destruction, so thread 0's
+// destroy can wait until every task has ended, cancelled or not, before the
+// map goes (rule 4). A design that loses a parked task's wake-up (a fail()
+// that wakes blocking waiters only, say) leaves a worker waiting for good:
+// a deadlock; one that touches a cancelled task's node after its frame went
+// is a use after free.
+//
 // Catches, beyond what the engines see themselves (deadlock, hang,
 // use_after_free, data_race): a history no order explains
 // (not_linearizable), two computes of one key and round or a completed key
@@ -22,7 +37,9 @@
 #include <cstdio>
 #include <new>
 #include <optional>
+#include <utility>
 
+#include "async_support.hpp"
 #include "program_source.hpp"
 #include "scenario_support.hpp"
 #include "spec/linearizability.hpp"
@@ -39,14 +56,17 @@ constexpr value_t unique_value(key_t k, int thread, int step) noexcept {
 template <class Map, class Sync, int Threads>
 struct random_programs_of {
   static constexpr int model_threads = Threads;
-  static constexpr int model_operations = Threads * spec::program::max_steps;  // at most
+  static constexpr int model_operations = Threads * spec::program::max_steps + spec::program::max_tasks;  // at most
   static constexpr int min_threads = 2;
   static constexpr int stress_threads = spec::program::max_threads;
   static constexpr std::chrono::microseconds short_timeout{50};
   // Each state takes its program from program_source() (program_source.hpp).
   static constexpr bool draws_programs = true;
 
-  using recorder = spec::history_recorder<spec::program::max_threads, 3 * spec::program::max_steps + 4>;
+  // Plain threads first, then one history process per task.
+  static_assert(spec::first_task_process == spec::program::max_threads);
+  using recorder = spec::history_recorder<spec::program::max_threads + spec::program::max_tasks,
+                                          3 * spec::program::max_steps + 4>;
   using view = spec::recording_map<Map, recorder>;
 
   // Not a std::exception: nothing between the compute and the program may
@@ -61,8 +81,17 @@ struct random_programs_of {
       map = new (Sync::allocate(sizeof(Map))) Map();
       for (auto& s : status) s.store(finished, std::memory_order_relaxed);
       for (int t = 0; t < prog.threads; ++t) status[std::size_t(t)].store(running, std::memory_order_relaxed);
+      // No executor and not a single extra model event: a program without
+      // tasks runs as it did before tasks existed (pinned replays).
+      if (prog.tasks == 0) return;
+      tasks_ended.store(0, std::memory_order_relaxed);
+      exec.emplace(prog.workers);
+      for (int n = 0; n < prog.tasks; ++n)
+        handles[std::size_t(n)] = exec->spawn(waiter(*this, n, task_ending(tasks_ended)), prog.task_home(n));
+      exec->close_when_idle();
     }
     ~state() {
+      exec.reset();  // first: a task still parked (a run cut short) unlinks from the map as its frame goes
       if (!destroyed.get()) destroy(map);
     }
     state(const state&) = delete;
@@ -73,9 +102,44 @@ struct random_programs_of {
     typename Sync::template cell<bool> destroyed{false};  // written by thread 0 only
     recorder rec;
     std::array<typename Sync::template atomic<int>, spec::program::max_threads> status;
+    std::optional<executor<Sync>> exec;                             // with tasks only
+    std::array<task_handle, spec::program::max_tasks> handles{};     // written before the threads start
+    typename Sync::template atomic<int> tasks_ended;                // see task_ending; with tasks only
     typename Sync::mutex quiet_lock;            // only await_quiet's pause takes it
     typename Sync::condition_variable quiet;    // never notified: a pause that times out
   };
+
+  // A parameter of a task, so it lives in the task's frame from its
+  // creation: counts the task's end however it comes, run to its end or
+  // destroyed by a cancel, even one that came before the task first ran (a
+  // local of the body would not exist then). Only the frame's copy counts.
+  // Release: what the task did to the map happens before destroy's acquire
+  // load sees the count.
+  class task_ending {
+   public:
+    explicit task_ending(typename Sync::template atomic<int>& ended) : ended_(&ended) {}
+    task_ending(task_ending&& o) noexcept : ended_(std::exchange(o.ended_, nullptr)) {}
+    task_ending& operator=(task_ending&&) = delete;
+    ~task_ending() {
+      if (ended_) ended_->fetch_add(1, std::memory_order_release);
+    }
+
+   private:
+    typename Sync::template atomic<int>* ended_;
+  };
+
+  static task<void> waiter(state& s, int n, task_ending) {
+    const int process = spec::first_task_process + n;
+    const key_t k = s.prog.task_key[std::size_t(n)];
+    const int i = s.rec.begin(process, spec::op_kind::wait, k);
+    const outcome<value_t> r = co_await wait_from_task<Sync>(*s.map, k);
+    if (spec::recorded_op* o = s.rec.at(process, i)) {
+      o->has_value = r.has_value();
+      if (r.has_value()) o->value = r.value();
+      else o->error = r.error();
+    }
+    s.rec.end(process, i);
+  }
 
   static void destroy(Map* map) {
     map->~Map();
@@ -84,12 +148,12 @@ struct random_programs_of {
 
   // Thread 0's destroy step: the others must have finished, or be blocked in
   // their last step, a wait on the key thread 0 abandoned (program.hpp,
-  // rule 3). Acquire: what a finished thread did to the map happens before
-  // the map goes.
+  // rule 3), and every task must have ended (rule 4). Acquire: what a
+  // finished thread or task did to the map happens before the map goes.
   static void await_quiet(state& s) {
     const int kd = s.prog.abandoned_key();
     for (;;) {
-      bool all = true;
+      bool all = s.prog.tasks == 0 || s.tasks_ended.load(std::memory_order_acquire) == s.prog.tasks;
       std::size_t in_wait = 0;
       for (int t = 1; t < s.prog.threads; ++t) {
         const int st = s.status[std::size_t(t)].load(std::memory_order_acquire);
@@ -158,6 +222,7 @@ struct random_programs_of {
       case spec::step_kind::wait: (void)m.wait(k); break;
       case spec::step_kind::wait_for: (void)m.wait_for(k, short_timeout); break;
       case spec::step_kind::close: m.close(); break;
+      case spec::step_kind::cancel: s.exec->cancel(s.handles[st.task]); break;
       case spec::step_kind::destroy:
         await_quiet(s);
         if (held.lead) held.lead->abandon();
@@ -173,7 +238,10 @@ struct random_programs_of {
   }
 
   static void thread(state& s, int tid) {
-    if (tid >= s.prog.threads) return;
+    if (tid >= s.prog.threads) {
+      if (tid < s.prog.model_threads()) s.exec->run_worker(tid - s.prog.threads);
+      return;
+    }
     {
       view m(s.map, s.rec, tid);
       holding held;
@@ -205,7 +273,8 @@ template <class Map, class Sync>
 struct random_programs : random_programs_of<Map, Sync, 3> {
   static constexpr std::string_view name = "random_programs";
   static constexpr std::string_view summary =
-      "generated programs of 2-3 threads over 1-3 keys, every history checked against the once-map specification";
+      "generated programs of 2-3 threads (some with wait_async tasks on a worker) over 1-3 keys, every history "
+      "checked against the once-map specification";
 };
 
 }  // namespace oncecheck::scenarios

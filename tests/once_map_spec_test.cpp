@@ -392,6 +392,42 @@ TEST(OnceMapSpec, HangsAreTheEnginesVerdictNotTheHistorys) {
   EXPECT_TRUE(h.check().ok()) << h.check().message;
 }
 
+// Tasks are history processes of their own (first_task_process + n), and a
+// task cancelled while parked leaves a wait that never returned: a call with
+// no effect, whatever came after it.
+TEST(OnceMapSpec, ATaskCancelledWhileParkedLeavesACallWithNoEffect) {
+  constexpr int a0 = first_task_process, a1 = first_task_process + 1;
+  auto h = history()
+               .reg(0, 1, 1, 2, true)
+               .blocked(a0, 1, 3)  // parked, then cancelled: destroyed before it could return
+               .wait(a1, 1, 4, 9, lf)
+               .fail(0, 1, lf, 5, 6)
+               .reg(1, 1, 7, 8, true)
+               .done(1, 1, v2, 10, 11)
+               .get(0, 1, 12, 13, v2);
+  EXPECT_TRUE(h.check().ok()) << h.check().message;
+  recorded_op pending;
+  pending.thread = a0;
+  pending.kind = op_kind::wait;
+  pending.key = 1;
+  EXPECT_EQ(describe(pending), "a0 wait(k1) -> (never returned)");
+}
+
+TEST(OnceMapSpec, ATaskGivenTheValueOfARoundAfterItsOwnFailedIsCaught) {
+  // the task parked on round 1 and returned before round 2 began: round 2's
+  // value cannot be its own (a wait still open when round 2 ran could have
+  // joined it: a wait has no effect and linearizes anywhere in its interval)
+  constexpr int a0 = first_task_process;
+  auto h = history()
+               .reg(0, 1, 1, 2, true)
+               .wait(a0, 1, 3, 6, v2)
+               .fail(0, 1, lf, 4, 5)
+               .reg(1, 1, 6, 7, true)
+               .done(1, 1, v2, 8, 9)
+               .get(0, 1, 10, 11, v2);
+  EXPECT_FALSE(h.check().ok());
+}
+
 TEST(OnceMapSpec, NotLinearizableNamesTheCallsThatCannotBeOrdered) {
   auto h = history().reg(0, 1, 1, 2, true).done(0, 1, v1, 3, 4).get(1, 1, 5, 6, std::nullopt);
   const check_result r = h.check();

@@ -5,7 +5,7 @@
 //   - the failing program, as a line, in the result (`program`), and
 //     `--param program=S` in its replay command, so the replay rebuilds it;
 //   - the program shrunk (scenarios/spec/shrink.hpp): candidates with a
-//     thread, a step or a key fewer, or simpler steps, are run through the
+//     thread, a task, a worker, a step or a key fewer, or simpler steps, are run through the
 //     same engine and scheduler, pinned with `--param program='T0: ...'`,
 //     and kept while they fail with the same verdict. The smallest is in
 //     the result (`shrunk`) as a line, as C++ and with its own replay.
@@ -29,8 +29,11 @@
 
 namespace oncecheck::runner {
 
+// Threads count the program's executor workers, steps its tasks' waits: the
+// sizes programs_shrunk compares with a hand-written scenario's model
+// threads and operations.
 inline program_text describe_program(const spec::program& p) {
-  return {spec::to_line(p), p.seed, p.threads, p.total_steps(), p.keys};
+  return {spec::to_line(p), p.seed, p.model_threads(), p.total_steps() + p.tasks, p.keys};
 }
 
 // The failing program into `out`, and into the replay's notes.

@@ -68,6 +68,13 @@ constexpr const char* to_string(op_kind k) noexcept {
 
 inline constexpr std::uint64_t never = std::numeric_limits<std::uint64_t>::max();
 
+// History processes from here on are a program's tasks (task n is process
+// first_task_process + n), after its plain threads (program.hpp: 4 at most).
+// A task's wait_async is recorded as a wait: its call before the co_await,
+// its return after; a task cancelled while parked leaves a call that never
+// returned, which the checker takes as a call with no effect.
+inline constexpr int first_task_process = 4;
+
 // One call: its arguments, its result and its interval [call, ret].
 struct recorded_op {
   int thread = 0;
@@ -91,18 +98,21 @@ inline std::string describe(const recorded_op& o) {
   char buf[128];
   const auto k = static_cast<unsigned long long>(o.key);
   const auto v = static_cast<unsigned long long>(o.value);
+  // "T1" a plain thread, "a0" a task (program.hpp's names)
+  const char who = o.thread >= first_task_process ? 'a' : 'T';
+  const int id = o.thread >= first_task_process ? o.thread - first_task_process : o.thread;
   int n = 0;
   switch (o.kind) {
     case op_kind::close:
-    case op_kind::destroy: n = std::snprintf(buf, sizeof buf, "T%d %s()", o.thread, to_string(o.kind)); break;
+    case op_kind::destroy: n = std::snprintf(buf, sizeof buf, "%c%d %s()", who, id, to_string(o.kind)); break;
     case op_kind::done:
-      n = std::snprintf(buf, sizeof buf, "T%d done(k%llu, %llx)", o.thread, k,
+      n = std::snprintf(buf, sizeof buf, "%c%d done(k%llu, %llx)", who, id, k,
                         static_cast<unsigned long long>(o.arg_value));
       break;
     case op_kind::fail:
-      n = std::snprintf(buf, sizeof buf, "T%d fail(k%llu, %s)", o.thread, k, to_string(o.arg_error).data());
+      n = std::snprintf(buf, sizeof buf, "%c%d fail(k%llu, %s)", who, id, k, to_string(o.arg_error).data());
       break;
-    default: n = std::snprintf(buf, sizeof buf, "T%d %s(k%llu)", o.thread, to_string(o.kind), k); break;
+    default: n = std::snprintf(buf, sizeof buf, "%c%d %s(k%llu)", who, id, to_string(o.kind), k); break;
   }
   std::string s(buf, std::size_t(n));
   if (!o.returned) return s + " -> (never returned)";

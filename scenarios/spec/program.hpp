@@ -15,6 +15,16 @@
 //                      (leader_failed), or abandoned (only right before
 //                      destroy: the map is destroyed under its leader)
 //   get k, wait k, wait_for k (a short timeout), close, destroy
+//   cancel aN          cancels task N (executor::cancel: never blocks; a
+//                      no-op once the task ended)
+//
+// Tasks. A program may also have up to 3 tasks on 1 or 2 executor workers
+// (impls/executor.hpp). Task N is one `wait_async k` (a design's wait_async,
+// or its blocking wait() where it has none, which holds the worker), at home
+// on worker N % workers. The workers are model threads after the plain
+// threads: threads .. threads+workers-1 run the executor's workers. A task
+// cancelled while parked is destroyed: its wait never returns, and the
+// design must leave nothing of it behind.
 //
 // Every program ends on every correct design: no correct design may hang in
 // a model, where a thread blocked for good is a deadlock. The generator
@@ -30,6 +40,12 @@
 //      and blocked there (the only waiters the contract lets a destructor
 //      meet: "safe while waiters are still blocked"); so a blocking step on
 //      that key is only ever a thread's last.
+// and for tasks:
+//   4. a task never waits on the abandoned key, and destroy also waits until
+//      every task has ended (run to its end or cancelled). A task's wait is
+//      only ever ended by rounds that plain-thread leaders end (rule 1), by
+//      close, or by not_registered: so every task ends, and so does every
+//      worker.
 #pragma once
 
 #include <algorithm>
@@ -42,7 +58,7 @@
 
 namespace oncecheck::spec {
 
-enum class step_kind : std::uint8_t { compute, compute_throws, lead, get, wait, wait_for, close, destroy };
+enum class step_kind : std::uint8_t { compute, compute_throws, lead, get, wait, wait_for, close, destroy, cancel };
 enum class lead_end : std::uint8_t { complete, cancel, drop, abandon };
 
 constexpr const char* to_string(step_kind k) noexcept {
@@ -55,6 +71,7 @@ constexpr const char* to_string(step_kind k) noexcept {
     case step_kind::wait_for: return "wait_for";
     case step_kind::close: return "close";
     case step_kind::destroy: return "destroy";
+    case step_kind::cancel: return "cancel";
   }
   return "?";
 }
@@ -73,17 +90,27 @@ struct step {
   std::uint8_t key = 1;   // keys are 1..keys
   std::uint8_t hold = 0;  // lead: how many following steps the handle is kept across
   lead_end end = lead_end::complete;
+  std::uint8_t task = 0;  // cancel: which task
   friend bool operator==(const step&, const step&) = default;
 };
 
 struct program {
   static constexpr int max_threads = 4;
   static constexpr int max_steps = 6;
+  static constexpr int max_workers = 2;
+  static constexpr int max_tasks = 3;
   std::uint64_t seed = 0;
-  int threads = 0;
+  int threads = 0;  // plain threads: model threads 0 .. threads-1
   int keys = 1;
   std::array<std::array<step, max_steps>, max_threads> steps{};
   std::array<int, max_threads> length{};
+  int workers = 0;  // executor workers: model threads threads .. threads+workers-1
+  int tasks = 0;    // task n: wait_async task_key[n], at home on worker n % workers
+  std::array<std::uint8_t, max_tasks> task_key{};
+
+  // The model threads the program needs: its plain threads and its workers.
+  int model_threads() const { return threads + workers; }
+  int task_home(int n) const { return n % workers; }
 
   int total_steps() const {
     int n = 0;
@@ -118,9 +145,12 @@ struct program_rng {
   bool chance(int percent) { return below(100) < percent; }
 };
 
-// Makes a program keep the three rules of the header (the generator's
-// output and every shrunk program go through it).
+// Makes a program keep the rules of the header (the generator's output and
+// every shrunk or parsed program go through it).
 inline void enforce_rules(program& p) {
+  p.workers = std::clamp(p.workers, 0, program::max_workers);
+  p.tasks = std::clamp(p.tasks, 0, program::max_tasks);
+  if (p.workers == 0) p.tasks = 0;
   for (int t = 0; t < p.threads; ++t) {
     int& n = p.length[std::size_t(t)];
     // destroy only as thread 0's last step; abandon only right before it
@@ -152,10 +182,106 @@ inline void enforce_rules(program& p) {
         step& s = p.at(t, i);
         if (s.key == kd && blocks(s)) s.kind = step_kind::wait_for;
       }
+  // rule 4: no task waits on the abandoned key (another key if there is
+  // one, else the task goes); a cancel of a task that is not there is a get
+  if (const int kd = p.abandoned_key())
+    for (int n = 0; n < p.tasks; ++n)
+      if (p.task_key[std::size_t(n)] == kd && p.keys > 1) p.task_key[std::size_t(n)] = std::uint8_t(kd % p.keys + 1);
+  std::array<int, program::max_tasks> renumbered{};
+  int kept = 0;
+  for (int n = 0; n < p.tasks; ++n) {
+    std::uint8_t& k = p.task_key[std::size_t(n)];
+    if (k < 1 || k > p.keys) k = 1;
+    const bool keep = k != p.abandoned_key();
+    renumbered[std::size_t(n)] = keep ? kept : -1;
+    if (keep) p.task_key[std::size_t(kept++)] = k;
+  }
+  for (int n = kept; n < program::max_tasks; ++n) p.task_key[std::size_t(n)] = 0;
+  for (int t = 0; t < p.threads; ++t)
+    for (int i = 0; i < p.length[std::size_t(t)]; ++i) {
+      step& s = p.at(t, i);
+      if (s.kind != step_kind::cancel) continue;
+      const int to = s.task < p.tasks ? renumbered[s.task] : -1;
+      if (to < 0) s = step{step_kind::get, s.key, 0, lead_end::complete, 0};
+      else s.task = std::uint8_t(to);
+    }
+  p.tasks = kept;
+  if (p.tasks == 0) p.workers = 0;
 }
 
+// Inserts `s` as step i of thread t (room permitting): a handle held across
+// position i is held one step more, so the steps it covered stay covered.
+inline void insert_step(program& p, int t, int i, const step& s) {
+  int& n = p.length[std::size_t(t)];
+  if (n == program::max_steps) return;
+  for (int j = 0; j < i; ++j) {
+    step& l = p.at(t, j);
+    if (l.kind == step_kind::lead && l.hold > 0 && j + l.hold >= i) ++l.hold;
+  }
+  for (int j = n; j > i; --j) p.at(t, j) = p.at(t, j - 1);
+  p.at(t, i) = s;
+  ++n;
+}
+
+// Removes step i of thread t: the inverse of insert_step.
+inline void remove_step(program& p, int t, int i) {
+  for (int j = 0; j < i; ++j) {
+    step& l = p.at(t, j);
+    if (l.kind == step_kind::lead && l.hold > 0 && j + l.hold >= i) --l.hold;
+  }
+  int& n = p.length[std::size_t(t)];
+  for (int j = i; j + 1 < n; ++j) p.at(t, j) = p.at(t, j + 1);
+  p.at(t, n - 1) = step{};
+  --n;
+}
+
+// The program without its tasks, their workers and the cancel steps.
+inline program without_tasks(const program& p) {
+  program q = p;
+  for (int t = 0; t < q.threads; ++t)
+    for (int i = q.length[std::size_t(t)] - 1; i >= 0; --i)
+      if (q.at(t, i).kind == step_kind::cancel) remove_step(q, t, i);
+  q.tasks = q.workers = 0;
+  q.task_key = {};
+  return q;
+}
+
+namespace detail {
+
+// The task part of a generated program, from its own splitmix stream, so the
+// plain threads of every program are what they were before tasks existed
+// (pinned replays and expected verdicts name programs by seed): workers only
+// where the plain threads leave room under `threads`, in a third of those;
+// 1-3 tasks; and in some plain threads a cancel of one of them, anywhere but
+// after thread 0's abandon or destroy, or after a last blocking wait on the
+// abandoned key (rule 3 would move that wait).
+inline void draw_tasks(program& p, std::uint64_t seed, int threads) {
+  program_rng r{(seed ^ 0x7461736b73ull) * 0x9e3779b97f4a7c15ull + 0x243f6a8885a308d3ull};
+  const int kd = p.abandoned_key();
+  if (p.threads >= threads || (kd && p.keys == 1) || !r.chance(33)) return;  // rule 4 leaves no key
+  p.workers = 1 + r.below(std::min(program::max_workers, threads - p.threads));
+  p.tasks = 1 + r.below(program::max_tasks);
+  for (int n = 0; n < p.tasks; ++n) {
+    int k = 1 + r.below(kd ? p.keys - 1 : p.keys);
+    if (kd && k >= kd) ++k;  // any key but the abandoned one
+    p.task_key[std::size_t(n)] = std::uint8_t(k);
+  }
+  for (int t = 0; t < p.threads; ++t) {
+    const int n = p.length[std::size_t(t)];
+    if (n == program::max_steps || !r.chance(40)) continue;
+    int room = n;  // positions 0..room
+    if (t == 0 && p.destroys()) room = n - (kd ? 2 : 1);
+    else if (kd && blocks(p.at(t, n - 1)) && p.at(t, n - 1).key == kd) room = n - 1;
+    const int at = r.below(room + 1);
+    insert_step(p, t, at, step{step_kind::cancel, 1, 0, lead_end::complete, std::uint8_t(r.below(p.tasks))});
+  }
+}
+
+}  // namespace detail
+
 // A program of 2..max_threads threads (at most `threads`), 1..3 keys,
-// 1..max_steps steps a thread (fewer the more threads there are).
+// 1..max_steps steps a thread (fewer the more threads there are); and in
+// some, tasks on workers, with threads + workers at most `threads`.
 inline program generate(std::uint64_t seed, int threads) {
   program p;
   p.seed = seed;
@@ -199,6 +325,8 @@ inline program generate(std::uint64_t seed, int threads) {
     p.at(0, n++) = step{step_kind::destroy, 1, 0, lead_end::complete};
   }
   enforce_rules(p);
+  detail::draw_tasks(p, seed, threads);
+  enforce_rules(p);
   return p;
 }
 
@@ -210,6 +338,18 @@ inline std::string to_cpp(const program& p) {
   std::snprintf(buf, sizeof buf, "// program seed %llu: %d threads, %d key%s\n",
                 static_cast<unsigned long long>(p.seed), p.threads, p.keys, p.keys == 1 ? "" : "s");
   out += buf;
+  if (p.tasks > 0) {
+    std::snprintf(buf, sizeof buf, "// %d task%s on an executor of %d worker%s, spawned before the threads start:\n",
+                  p.tasks, p.tasks == 1 ? "" : "s", p.workers, p.workers == 1 ? "" : "s");
+    out += buf;
+    for (int n = 0; n < p.tasks; ++n) {
+      std::snprintf(buf, sizeof buf,
+                    "task_handle a%d = exec.spawn([](Map& m) -> task<void> { co_await m.wait_async(%u); }(m), %d);\n", n,
+                    unsigned(p.task_key[std::size_t(n)]), p.task_home(n));
+      out += buf;
+    }
+    out += "exec.close_when_idle();\n";
+  }
   out += "switch (tid) {\n";
   for (int t = 0; t < p.threads; ++t) {
     std::snprintf(buf, sizeof buf, "  case %d:\n", t);
@@ -238,7 +378,11 @@ inline std::string to_cpp(const program& p) {
         case step_kind::wait: std::snprintf(buf, sizeof buf, "m.wait(%u);", k); break;
         case step_kind::wait_for: std::snprintf(buf, sizeof buf, "m.wait_for(%u, short_timeout);", k); break;
         case step_kind::close: std::snprintf(buf, sizeof buf, "m.close();"); break;
-        case step_kind::destroy: std::snprintf(buf, sizeof buf, "destroy(m);  // once the others are done or blocked"); break;
+        case step_kind::destroy:
+          std::snprintf(buf, sizeof buf, "destroy(m);  // once the others are done or blocked%s",
+                        p.tasks ? ", and every task ended" : "");
+          break;
+        case step_kind::cancel: std::snprintf(buf, sizeof buf, "exec.cancel(a%d);", s.task); break;
       }
       out += indent + buf + "\n";
       if (s.kind == step_kind::lead && s.hold > 0 && s.end != lead_end::abandon) {
@@ -256,11 +400,17 @@ inline std::string to_cpp(const program& p) {
     }
     out += "    break;\n";
   }
+  if (p.workers > 0) {
+    std::snprintf(buf, sizeof buf, "  default:  // threads %d..%d\n    exec.run_worker(tid - %d);\n    break;\n",
+                  p.threads, p.model_threads() - 1, p.threads);
+    out += buf;
+  }
   out += "}\n";
   return out;
 }
 
-// One line: "T0: compute k1; lead k2 hold 1 cancel; get k1 | T1: wait k2".
+// One line: "T0: compute k1; lead k2 hold 1 cancel; get k1 | T1: wait k2",
+// and the tasks last: "... | T1: cancel a0 | tasks on 1 worker: a0 wait_async k2".
 inline std::string to_line(const program& p) {
   std::string out;
   for (int t = 0; t < p.threads; ++t) {
@@ -269,10 +419,16 @@ inline std::string to_line(const program& p) {
       const step& s = p.at(t, i);
       out += i ? "; " : " ";
       out += to_string(s.kind);
-      if (s.kind != step_kind::close && s.kind != step_kind::destroy) out += " k" + std::to_string(s.key);
+      if (s.kind == step_kind::cancel) out += " a" + std::to_string(s.task);
+      else if (s.kind != step_kind::close && s.kind != step_kind::destroy) out += " k" + std::to_string(s.key);
       if (s.kind == step_kind::lead)
         out += (s.hold ? " hold " + std::to_string(s.hold) : std::string()) + " " + to_string(s.end);
     }
+  }
+  if (p.tasks > 0) {
+    out += " | tasks on " + std::to_string(p.workers) + (p.workers == 1 ? " worker:" : " workers:");
+    for (int n = 0; n < p.tasks; ++n)
+      out += (n ? "; a" : " a") + std::to_string(n) + " wait_async k" + std::to_string(p.task_key[std::size_t(n)]);
   }
   return out;
 }
@@ -283,6 +439,30 @@ inline int small_number(const std::string& text) {
   return std::stoi(text);
 }
 
+// The task part of a line, "tasks on 2 workers: a0 wait_async k1; a1 ...",
+// split at its colon: false if it is not one.
+inline bool read_tasks(const std::string& head, const std::string& list, program& p) {
+  std::istringstream h(head);
+  std::string tasks, on, count, workers;
+  if (!(h >> tasks >> on >> count >> workers) || (workers != "worker" && workers != "workers")) return false;
+  p.workers = small_number(count);
+  if (p.workers < 1 || p.workers > program::max_workers) return false;
+  std::istringstream items(list);
+  std::string item;
+  while (std::getline(items, item, ';')) {
+    std::istringstream words(item);
+    std::string name, kind, key;
+    if (!(words >> name >> kind >> key) || kind != "wait_async" || key.size() < 2 || key[0] != 'k' ||
+        name != "a" + std::to_string(p.tasks) || p.tasks == program::max_tasks)
+      return false;
+    const int k = small_number(key.substr(1));
+    if (k < 1 || k > 3) return false;
+    p.task_key[std::size_t(p.tasks++)] = std::uint8_t(k);
+    p.keys = std::max(p.keys, k);
+  }
+  return p.tasks > 0;
+}
+
 // The inverse of to_line (a replay of a shrunk program): nullopt if `line`
 // is not a program.
 inline std::optional<program> from_line(const std::string& line) {
@@ -290,9 +470,13 @@ inline std::optional<program> from_line(const std::string& line) {
   std::istringstream threads(line);
   std::string part;
   while (std::getline(threads, part, '|')) {
-    if (p.threads == program::max_threads) return std::nullopt;
     const std::size_t colon = part.find(':');
-    if (colon == std::string::npos) return std::nullopt;
+    if (colon == std::string::npos || p.tasks > 0) return std::nullopt;  // the tasks come last
+    if (part.find("tasks on") != std::string::npos) {
+      if (!read_tasks(part.substr(0, colon), part.substr(colon + 1), p)) return std::nullopt;
+      continue;
+    }
+    if (p.threads == program::max_threads) return std::nullopt;
     const int t = p.threads++;
     std::istringstream steps(part.substr(colon + 1));
     std::string text;
@@ -302,7 +486,7 @@ inline std::optional<program> from_line(const std::string& line) {
       if (!(words >> kind)) continue;
       step s;
       bool known = false;
-      for (int k = 0; k <= int(step_kind::destroy); ++k)
+      for (int k = 0; k <= int(step_kind::cancel); ++k)
         if (kind == to_string(step_kind(k))) {
           s.kind = step_kind(k);
           known = true;
@@ -313,6 +497,10 @@ inline std::optional<program> from_line(const std::string& line) {
           const int k = small_number(word.substr(1));
           if (k < 1 || k > 3) return std::nullopt;
           s.key = std::uint8_t(k);
+        } else if (s.kind == step_kind::cancel && word.size() > 1 && word[0] == 'a') {
+          const int n = small_number(word.substr(1));
+          if (n < 0 || n >= program::max_tasks) return std::nullopt;
+          s.task = std::uint8_t(n);
         } else if (word == "hold" && (words >> word)) {
           const int h = small_number(word);
           if (h < 0 || h >= program::max_steps) return std::nullopt;

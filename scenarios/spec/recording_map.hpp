@@ -23,7 +23,9 @@ class recording_map {
   using key_type = typename Map::key_type;
   using value_type = typename Map::value_type;
   static constexpr std::string_view design_name = Map::design_name;
-  // wait_async is not recorded: this view offers blocking waits only.
+  // wait_async is not offered: a thread of a program makes blocking calls
+  // only; a program's tasks record their wait_async themselves
+  // (random_programs.hpp's waiter, history.hpp's first_task_process).
   static constexpr capabilities traits{Map::traits.blocking_wait, false, Map::traits.timeouts,
                                        Map::traits.allocates_per_waiter, Map::traits.on_close,
                                        Map::traits.leader_failure};

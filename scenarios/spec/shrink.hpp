@@ -2,8 +2,9 @@
 // time, and kept whenever the same verdict still reproduces; it stops when
 // no change keeps it (a local minimum) or the attempts run out.
 //
-// Changes, biggest first: drop a thread; drop a step; merge a key into a
-// smaller one (fewer keys); fewer rounds and simpler steps (a failing
+// Changes, biggest first: drop a thread; drop a task (its cancel steps go
+// with it); one worker fewer; drop a step (a cancel step too); merge a key
+// into a smaller one (fewer keys); fewer rounds and simpler steps (a failing
 // compute becomes a succeeding one, a cancelled or dropped lead a completed
 // one, a held handle is ended at once, wait_for becomes wait). Every
 // candidate goes through enforce_rules (program.hpp), so it still ends on a
@@ -45,8 +46,29 @@ inline program without_step(const program& p, int t, int i) {
   return q;
 }
 
+// Task n and its cancel steps removed; later tasks move down one.
+inline program without_task(const program& p, int n) {
+  program q = p;
+  for (int t = 0; t < q.threads; ++t)
+    for (int i = q.length[std::size_t(t)] - 1; i >= 0; --i) {
+      step& s = q.at(t, i);
+      if (s.kind != step_kind::cancel) continue;
+      if (s.task == n) q = without_step(q, t, i);
+      else if (s.task > n) --s.task;
+    }
+  for (int m = n; m + 1 < q.tasks; ++m) q.task_key[std::size_t(m)] = q.task_key[std::size_t(m + 1)];
+  q.task_key[std::size_t(--q.tasks)] = 0;
+  if (q.tasks == 0) q.workers = 0;
+  return q;
+}
+
 inline program with_key_merged(const program& p, int from, int into) {
   program q = p;
+  for (int n = 0; n < q.tasks; ++n) {
+    std::uint8_t& k = q.task_key[std::size_t(n)];
+    if (k == from) k = std::uint8_t(into);
+    else if (k > from) k = std::uint8_t(k - 1);
+  }
   for (int t = 0; t < q.threads; ++t)
     for (int i = 0; i < q.length[std::size_t(t)]; ++i) {
       step& s = q.at(t, i);
@@ -86,6 +108,12 @@ inline std::vector<program> candidates(const program& p) {
   std::vector<program> out;
   if (p.threads > 1)
     for (int t = p.threads - 1; t >= 0; --t) out.push_back(without_thread(p, t));
+  for (int n = p.tasks - 1; n >= 0; --n) out.push_back(without_task(p, n));
+  if (p.workers > 1) {
+    program q = p;
+    --q.workers;
+    out.push_back(q);
+  }
   for (int t = 0; t < p.threads; ++t)
     for (int i = p.length[std::size_t(t)] - 1; i >= 0; --i) out.push_back(without_step(p, t, i));
   for (int from = p.keys; from > 1; --from)
@@ -110,12 +138,14 @@ struct shrink_result {
 };
 
 // `fails(p)` runs program p and says whether it gives the verdict being
-// shrunk. Candidates that are not smaller in (threads, steps, keys) order
-// of size, or not different, are skipped.
+// shrunk. Candidates that are not smaller in (steps and tasks, threads and
+// workers, keys) order of size, or not different, are skipped.
 inline shrink_result shrink(const program& failing, const std::function<bool(const program&)>& fails,
                             int max_attempts = 400) {
   shrink_result r{failing};
-  auto size = [](const program& p) { return std::vector<int>{p.total_steps(), p.threads, p.keys}; };
+  auto size = [](const program& p) {
+    return std::vector<int>{p.total_steps() + p.tasks, p.model_threads(), p.keys};
+  };
   bool changed = true;
   while (changed && r.attempts < max_attempts) {
     changed = false;
