@@ -9,8 +9,10 @@
 #include <cstdio>
 #include <cstdlib>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
+#include <tuple>
 #include <vector>
 
 #include "explore/explore_cell.hpp"
@@ -375,14 +377,24 @@ bool explorer_finds(const spec::program& p, const std::string& verdict) {
 
 template <template <class, class, class, class> class Design>
 spec::shrink_result find_and_shrink(const std::string& verdict, std::uint64_t& found_seed) {
-  for (std::uint64_t seed = 1; seed <= 2000; ++seed) {
+  // Shrinking is greedy: from one program it may stop at a local minimum
+  // (a 3-step `compute | close; compute` where `compute | get` exists), and
+  // which program fails first moves whenever the generator or the scenario
+  // does. The smallest shrink of the first few failing programs is what a
+  // bug's smallest program is measured against.
+  constexpr int tries = 6;
+  std::optional<spec::shrink_result> best;
+  auto size = [](const spec::program& p) { return std::tuple(p.total_steps() + p.tasks, p.threads, p.keys); };
+  int found = 0;
+  for (std::uint64_t seed = 1; seed <= 2000 && found < tries; ++seed) {
     const spec::program p = spec::generate(seed, spec::program::max_threads);
     if (!explorer_finds<Design>(p, verdict)) continue;
-    found_seed = seed;
-    return spec::shrink(p, [&](const spec::program& q) { return explorer_finds<Design>(q, verdict); });
+    ++found;
+    spec::shrink_result r = spec::shrink(p, [&](const spec::program& q) { return explorer_finds<Design>(q, verdict); });
+    if (!best || size(r.smallest) < size(best->smallest)) best = std::move(r), found_seed = seed;
   }
-  ADD_FAILURE() << "no program gave " << verdict;
-  return {};
+  if (!best) ADD_FAILURE() << "no program gave " << verdict;
+  return best.value_or(spec::shrink_result{});
 }
 
 TEST(RandomPrograms, ABlindGetIsNotLinearizableAndShrinksToTwoSteps) {
