@@ -161,13 +161,18 @@ struct random_programs_of {
         else if (st != finished) all = false;
       }
       if (all && (in_wait == 0 || (kd && s.map->waiting(key_t(kd)) >= in_wait))) return;
-      // A short timed wait nobody notifies, not a yield: under a
-      // context-bounded search (Relacy's bound) a spinning thread keeps the
+      // The explorer's yield parks thread 0 until another thread moves: the
+      // right pause. Elsewhere a short timed wait nobody notifies: under a
+      // context-bounded search (Relacy's bound) a yielding thread keeps the
       // processor once the preemptions are spent, the others' timed waits
       // never time out, and a correct design was called a livelock
       // (condvar x program 1186). A blocked thread hands the processor on.
-      typename Sync::unique_lock pause(s.quiet_lock);
-      (void)s.quiet.wait_until(pause, Sync::clock::now() + short_timeout);
+      if constexpr (requires { requires Sync::yield_waits_for_progress; }) {
+        Sync::yield();
+      } else {
+        typename Sync::unique_lock pause(s.quiet_lock);
+        (void)s.quiet.wait_until(pause, Sync::clock::now() + short_timeout);
+      }
     }
   }
 

@@ -45,6 +45,11 @@ namespace oncecheck::sync {
 struct explore_backend {
   static constexpr std::string_view name = "explore";
   static constexpr bool real_time = false;
+  // yield() parks its thread until another thread writes something (see
+  // yield below): a spin-wait on it cannot starve the thread it waits for,
+  // and a timed wait would be the worse pause here (it may time out in any
+  // schedule, so a waiting loop could run to the step bound).
+  static constexpr bool yield_waits_for_progress = true;
   using loc = std::source_location;
   using engine = explore::engine;
   using object_id = explore::object_id;
