@@ -143,13 +143,18 @@ check("explore --check-all, SIGTERM: no child left", kids and not any(alive(k) f
 
 # In-process runs: the family async_waiter_cancel under dfs (no reduction)
 # is two cells, 1w done in a millisecond, 2w a search of minutes.
-p = start([EXPLORE, "--design", "notify", "--flaw", "none", "--scenario", "async_waiter_cancel", "--scheduler", "dfs",
-           "--time-limit", "600", "--json", "family.json"])
-time.sleep(1.5)
-sent = time.monotonic()
-p.send_signal(signal.SIGINT)
-out, err = p.communicate(timeout=30)
-took = time.monotonic() - sent
+def interrupted_after(args, sig, seconds=1.5):
+    """Runs args, sends sig after `seconds`; (process, stderr, seconds it took to end)."""
+    p = start(args)
+    time.sleep(seconds)
+    sent = time.monotonic()
+    p.send_signal(sig)
+    _, err = p.communicate(timeout=30)
+    return p, err, time.monotonic() - sent
+
+
+p, err, took = interrupted_after([EXPLORE, "--design", "notify", "--flaw", "none", "--scenario", "async_waiter_cancel",
+                                  "--scheduler", "dfs", "--time-limit", "600", "--json", "family.json"], signal.SIGINT)
 name = "explore family run, SIGINT"
 kept_path = os.path.join(WORK, "family.json.interrupted.json")
 kept = json.load(open(kept_path)) if os.path.exists(kept_path) else []
@@ -162,13 +167,8 @@ check(name + ": no family.json", not os.path.exists(os.path.join(WORK, "family.j
 previous = '[{"previous": "search"}]\n'
 with open(os.path.join(WORK, "search.json"), "w") as f:
     f.write(previous)
-p = start([MODEL] + CELL + ["--scheduler", "full", "--iterations", "1000000000", "--time-limit", "600",
-                            "--json", "search.json"])
-time.sleep(1.5)
-sent = time.monotonic()
-p.send_signal(signal.SIGTERM)
-out, err = p.communicate(timeout=30)
-took = time.monotonic() - sent
+p, err, took = interrupted_after([MODEL] + CELL + ["--scheduler", "full", "--iterations", "1000000000",
+                                                   "--time-limit", "600", "--json", "search.json"], signal.SIGTERM)
 name = "model search, SIGTERM"
 check(name + ": exit 143 within seconds", p.returncode == 143 and took < 5.0, f"exit {p.returncode} after {took:.1f} s")
 check(name + ": one line, no cell", len(err.splitlines()) == 1 and "0 cell(s) finished" in err, err.strip())
