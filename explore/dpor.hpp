@@ -15,6 +15,9 @@
 //   sleep      threads whose step is known to lead only to executions
 //              equivalent to ones explored already (inherited from the
 //              parent, minus those the parent's step depends on)
+//   tails[t]   what thread t's transition here touched after its step
+//              (step.hpp), for t chosen here or asleep here: a transition
+//              is its step and its tail, and both count for dependency
 //
 // Race detection (FG's update): when thread p announces a step, find the
 // last step i of another thread that is dependent and co-enabled with it
@@ -22,7 +25,11 @@
 // step number); p must also be tried at node i (all of node i's enabled
 // threads if p was not enabled there). Incrementally: a new step is
 // checked against every other thread's pending step at once; a thread that
-// moved rescans the path for its new step.
+// moved rescans the path for its new step. A tail is known only once its
+// transition has run, so it is checked then (on_transition): against the
+// path's steps and tails, and against every other thread's pending step.
+// That is the race check of source-set DPOR, on the executed sequence; a
+// pending step's own tail is checked when it runs.
 //
 // With sleep sets every complete execution the search counts is a
 // different Mazurkiewicz trace; with DPOR every trace (of an acyclic,
@@ -111,9 +118,13 @@ class dpor_scheduler final : public scheduler {
       nd.preemptions = parent.preemptions + (preempts(parent, parent.chosen) ? 1 : 0);
       if (o_.reduce) {
         const step& taken = parent.next[std::size_t(parent.chosen)];
+        const tail& taken_tail = parent.tail_of(parent.chosen);
         const thread_set asleep = parent.sleep | (parent.done & ~bit(parent.chosen));
         for (int r = 0; r < v.threads; ++r)
-          if (has(asleep, r) && !dependent(parent.next[std::size_t(r)], taken)) nd.sleep |= bit(r);
+          if (has(asleep, r) && !dependent(parent.next[std::size_t(r)], parent.tail_of(r), taken, taken_tail)) {
+            nd.sleep |= bit(r);
+            nd.set_tail(r, parent.tail_of(r));  // the same transition, not yet taken
+          }
       }
     }
     thread_set todo = v.enabled & ~nd.sleep;
@@ -143,9 +154,8 @@ class dpor_scheduler final : public scheduler {
     vector_clock c = thread_clock_[std::size_t(tid)];
     for (object_id o : {s.object, s.mutex}) {
       if (!o) continue;
-      if (object_clock_.size() < o + 1) object_clock_.resize(o + 1);
-      c.join(object_clock_[o].write);
-      if (!reads_only(s, o)) c.join(object_clock_[o].reads);
+      c.join(clocks_of(o).write);
+      if (!reads_only(s, o)) c.join(clocks_of(o).reads);
     }
     if (writes_any(s)) c.join(global_clock_);
     if (global(s)) c.join(writes_clock_);
@@ -171,6 +181,46 @@ class dpor_scheduler final : public scheduler {
     }
   }
 
+  void on_transition(const engine_view& v, int index, int tid, const tail& t) override {
+    if (redundant_ || !o_.reduce) return;
+    path_[std::size_t(index)].set_tail(tid, t);
+    if (t.empty()) return;
+    // The tail against earlier transitions: the latest conflicting one per
+    // object that does not happen before this one is a race.
+    const vector_clock& mine = thread_clock_[std::size_t(tid)];
+    for (const access& a : t) {
+      for (int i = index - 1; i >= 0; --i) {
+        const node& nd = path_[std::size_t(i)];
+        const int by = nd.chosen;
+        if (by == tid) continue;
+        const bool conflict = conflicts(a, nd.next[std::size_t(by)]) || conflicts(tail{a}, nd.tail_of(by));
+        if (!conflict) continue;
+        if (mine[by] <= std::uint32_t(i)) add_backtrack(i, tid);
+        break;
+      }
+    }
+    // Its place in the dependency order, through the objects it touched.
+    vector_clock c = mine;
+    for (const access& a : t) {
+      object_clocks& oc = clocks_of(a.object);
+      c.join(oc.write);
+      if (a.write) c.join(oc.reads);
+    }
+    thread_clock_[std::size_t(tid)] = c;
+    for (const access& a : t) {
+      object_clocks& oc = clocks_of(a.object);
+      if (a.write) {
+        oc.write = c;
+        oc.reads.clear();
+      } else {
+        oc.reads.join(c);
+      }
+    }
+    // ... and against every other thread's pending step.
+    for (int q = 0; q < v.threads; ++q)
+      if (q != tid && !has(v.finished, q) && conflicts(t, v.pending[q])) add_backtrack(index, q);
+  }
+
   void on_announce(const engine_view& v, int tid) override {
     if (redundant_ || !o_.reduce) return;
     const step& next = v.pending[tid];
@@ -180,7 +230,7 @@ class dpor_scheduler final : public scheduler {
       const int by = nd.chosen;
       if (by == tid || mine[by] > std::uint32_t(i)) continue;  // own step, or it happens before tid
       const step& s = nd.next[std::size_t(by)];
-      if (dependent(s, next) && co_enabled(s, next)) {
+      if ((dependent(s, next) && co_enabled(s, next)) || conflicts(nd.tail_of(by), next)) {
         add_backtrack(i, tid);
         return;
       }
@@ -221,10 +271,26 @@ class dpor_scheduler final : public scheduler {
     int prev = -1;
     int preemptions = 0;  // before this node's step
     std::vector<step> next;
+    std::vector<tail> tails;  // by thread; empty until known
+
+    const tail& tail_of(int t) const {
+      static const tail none;
+      return std::size_t(t) < tails.size() ? tails[std::size_t(t)] : none;
+    }
+    void set_tail(int t, const tail& what) {
+      if (what.empty() && std::size_t(t) >= tails.size()) return;
+      if (tails.size() <= std::size_t(t)) tails.resize(std::size_t(t) + 1);
+      tails[std::size_t(t)] = what;
+    }
   };
   struct object_clocks {
     vector_clock write, reads;
   };
+
+  object_clocks& clocks_of(object_id o) {
+    if (object_clock_.size() < o + 1) object_clock_.resize(o + 1);
+    return object_clock_[o];
+  }
 
   static int lowest(thread_set s) noexcept { return std::countr_zero(s); }
 

@@ -176,7 +176,10 @@ class engine {
   void destroy(object_id id, const void* handle) {
     if (!id) return;
     auto it = by_handle_.find(handle);
-    if (it != by_handle_.end() && it->second == id) objects_[id - 1].alive = false;
+    if (it != by_handle_.end() && it->second == id) {
+      objects_[id - 1].alive = false;
+      touched(id, true);
+    }
   }
 
   // The object behind `handle`, or a use_after_free failure.
@@ -295,10 +298,12 @@ class engine {
 
   void cell_read(object_id c, std::source_location where) {
     if (!c) return;
+    touched(c, false);
     if (auto other = obj(c).history.read(cur_, clock(), where)) race(c, *other, "read", where);
   }
   void cell_write(object_id c, std::source_location where) {
     if (!c) return;
+    touched(c, true);
     if (auto other = obj(c).history.write(cur_, clock(), where)) race(c, *other, "write", where);
   }
 
@@ -498,9 +503,26 @@ class engine {
     ts.writes_seen = writes_;
     ts.announced = false;
     cur_ = t;
+    tail_.clear();
     switch_context(main_, ts.f.ctx());
     cur_ = n_;
-    if (!failed_ && ts.announced) s.on_announce(view(enabled_set()), t);
+    if (failed_) return;
+    s.on_transition(view(enabled_set()), index, t, tail_);
+    if (ts.announced) s.on_announce(view(enabled_set()), t);
+  }
+
+  // The running transition's tail (see step.hpp). A thread's first
+  // transition, from its start to its first step, has none: it runs before
+  // any choice, and a conflict with it has no happens-before edge to hide
+  // behind (the race detector reports it).
+  void touched(object_id o, bool write) {
+    if (phase_ != phase::threads || in_setup()) return;
+    for (access& a : tail_)
+      if (a.object == o) {
+        a.write |= write;
+        return;
+      }
+    tail_.push_back(access{o, write});
   }
 
   void trace_step(int index, int t, const step& st) {
@@ -611,6 +633,7 @@ class engine {
   engine_options options_;
   std::vector<std::unique_ptr<thread_state>> threads_;
   std::vector<step> pending_;
+  tail tail_;  // what the running transition touched after its step
   std::vector<object_state> objects_;
   std::unordered_map<const void*, object_id> by_handle_;
   std::unordered_map<void*, allocation> allocations_;

@@ -5,7 +5,8 @@
 // The engine runs one execution at a time. At every scheduling point it
 // asks choose() which enabled thread runs its announced step; it reports
 // each step taken (on_step) and each new step a thread announces
-// (on_announce), which is all a dynamic partial-order reduction needs to
+// (on_announce), and what each step's transition touched after it
+// (on_transition), which is all a dynamic partial-order reduction needs to
 // find races. Between executions, begin_execution() says whether there is
 // another one to run.
 #pragma once
@@ -51,6 +52,9 @@ class scheduler {
   virtual int choose(const engine_view& v) = 0;
   // Step number `index` was taken by `tid`.
   virtual void on_step(const engine_view&, int /*index*/, int /*tid*/, const step&) {}
+  // The transition of step `index` (by `tid`) has run to its thread's next
+  // announcement (or its end), touching `tail` on the way.
+  virtual void on_transition(const engine_view&, int /*index*/, int /*tid*/, const tail&) {}
   // `tid` has announced a new step (v.pending[tid]).
   virtual void on_announce(const engine_view&, int /*tid*/) {}
   virtual void end_execution(execution_end) {}

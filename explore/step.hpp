@@ -8,6 +8,20 @@
 // checked by the race detector against happens-before, which does not
 // depend on the order the explorer picked (see race_detector.hpp).
 //
+// Transitions: what a thread does from one step to its next announcement
+// (cell accesses, destroying objects) belongs to that step's transition,
+// and is its footprint's `tail`, known once the transition has run. A
+// reduction must count the tail as part of the transition: a cell read by
+// one thread and destroyed by another (a waiter node left linked, memory
+// freed by whichever thread drops the last reference) makes two
+// transitions dependent although no Sync operation of theirs shares an
+// object; ordering them one way is a use_after_free, the other way nothing.
+// Destroying an object writes it. State the backends do not see (a
+// std::shared_ptr's count) is outside the relation: two threads dropping
+// references look independent, so which of them destroys is not a
+// distinction the reduction keeps; designs keep every other shared state
+// in Sync types.
+//
 // Dependency (Mazurkiewicz): two steps of different threads are dependent
 // when they touch a common object and at least one of them does more than
 // read it. Reads are: atomic loads, shared (reader) lock and unlock. Every
@@ -28,6 +42,7 @@
 #include <cstdint>
 #include <source_location>
 #include <string_view>
+#include <vector>
 
 namespace oncecheck::explore {
 
@@ -84,6 +99,14 @@ struct step {
   std::source_location where{};
 };
 
+// One object a transition's tail touched (a thread's accesses to it folded:
+// `write` if any of them wrote).
+struct access {
+  object_id object = 0;
+  bool write = false;
+};
+using tail = std::vector<access>;
+
 // Whether `s` only reads `o` (it touches it).
 constexpr bool reads_only(const step& s, object_id o) noexcept {
   if (o != s.object) return false;  // the mutex of a wait is released or retaken: a write
@@ -107,6 +130,27 @@ constexpr bool dependent(const step& a, const step& b) noexcept {
     if (!(reads_only(a, o) && reads_only(b, o))) return true;
   }
   return false;
+}
+
+// Whether a tail access conflicts with a step (it touches the object and
+// one of them writes it), or with another tail.
+constexpr bool conflicts(const access& a, const step& s) noexcept {
+  return touches(s, a.object) && (a.write || !reads_only(s, a.object));
+}
+inline bool conflicts(const tail& t, const step& s) noexcept {
+  for (const access& a : t)
+    if (conflicts(a, s)) return true;
+  return false;
+}
+inline bool conflicts(const tail& a, const tail& b) noexcept {
+  for (const access& x : a)
+    for (const access& y : b)
+      if (x.object == y.object && (x.write || y.write)) return true;
+  return false;
+}
+// Whole transitions: a step with its tail against another.
+inline bool dependent(const step& a, const tail& ta, const step& b, const tail& tb) noexcept {
+  return dependent(a, b) || conflicts(ta, b) || conflicts(tb, a) || conflicts(ta, tb);
 }
 
 // The mutex a step waits to acquire (0 when it never blocks on one).

@@ -199,5 +199,70 @@ TEST(ExploreDpor, PreemptionBoundIsReportedAndLimitsTheSearch) {
   EXPECT_LT(one.executions, binomial(8, 4));
 }
 
+// A transition is its step and what its thread does up to its next step
+// (step.hpp): a cell one thread reads after an unrelated step and another
+// thread destroys after one has no Sync object in common with it, yet the
+// order of the two is the difference between a use_after_free and none.
+// The cell lives in storage the test owns, so reading it after its
+// destruction is caught by the engine and never touches freed memory.
+struct reader_and_destroyer {
+  X::atomic<int> a{0}, b{0};
+  alignas(X::cell<int>) unsigned char storage[sizeof(X::cell<int>)];
+  X::cell<int>* node = new (storage) X::cell<int>(7);
+  std::atomic<int> refs{2};  // a reference count the explorer does not see (shared_ptr's)
+  bool destroyed = false;
+  ~reader_and_destroyer() {
+    if (!destroyed) node->~cell();
+  }
+  void drop() {
+    if (refs.fetch_sub(1) == 1) {
+      node->~cell();
+      destroyed = true;
+    }
+  }
+};
+
+TEST(ExploreDpor, ADestructionAfterAStepDependsOnAReadAfterAnother) {
+  auto body = [](reader_and_destroyer& s, int tid) {
+    if (tid == 0) {
+      s.a.store(1);
+      (void)s.node->get();
+    } else {
+      s.b.store(1);
+      s.node->~cell();
+      s.destroyed = true;
+    }
+  };
+  for (const char* scheduler : {"dfs", "dpor"}) {
+    litmus<reader_and_destroyer> p(2, body);
+    const explore_result r = explore(p, scheduler);
+    EXPECT_EQ(r.result, verdict::use_after_free) << scheduler << ": " << r.reason;
+  }
+}
+
+// The same two threads, each dropping its reference: whoever drops last
+// destroys the cell, never while the other reads it, so no order is a
+// failure (a check of destruction against happens-before instead would
+// call this a use_after_free: the count is invisible to it). The count is
+// invisible to the reduction too, so which thread destroys is not a
+// distinction it keeps: the two orders may be one trace to it.
+TEST(ExploreDpor, TheLastReferenceDestroysInEitherOrderWithoutAFailure) {
+  litmus<reader_and_destroyer> p(2, [](reader_and_destroyer& s, int tid) {
+    if (tid == 0) {
+      s.a.store(1);
+      (void)s.node->get();
+      s.drop();
+    } else {
+      s.b.store(1);
+      s.drop();
+    }
+  });
+  for (const char* scheduler : {"dfs", "dpor"}) {
+    const explore_result r = explore(p, scheduler);
+    EXPECT_EQ(r.result, verdict::pass) << scheduler << ": " << r.reason;
+    EXPECT_TRUE(r.exhausted) << scheduler;
+  }
+}
+
 }  // namespace
 }  // namespace oncecheck::explore::testing
