@@ -75,8 +75,6 @@ class dpor_scheduler final : public scheduler {
     redundant_ = false;
     thread_clock_.assign(max_clock_threads, vector_clock{});
     object_clock_.clear();
-    global_clock_.clear();
-    writes_clock_.clear();
     if (!started_) {
       started_ = true;
       path_.clear();
@@ -157,8 +155,7 @@ class dpor_scheduler final : public scheduler {
       c.join(clocks_of(o).write);
       if (!reads_only(s, o)) c.join(clocks_of(o).reads);
     }
-    if (writes_any(s)) c.join(global_clock_);
-    if (global(s)) c.join(writes_clock_);
+    for (object_id o : s.watch) c.join(clocks_of(o).write);  // a yield reads what it watches
     c[tid] = std::uint32_t(index) + 1;
     thread_clock_[std::size_t(tid)] = c;
     for (object_id o : {s.object, s.mutex}) {
@@ -170,8 +167,7 @@ class dpor_scheduler final : public scheduler {
         object_clock_[o].reads.clear();
       }
     }
-    if (global(s)) global_clock_.join(c);
-    if (writes_any(s)) writes_clock_.join(c);
+    for (object_id o : s.watch) clocks_of(o).reads.join(c);
     // The new step against every other thread's pending step: it is the
     // latest step before them, and cannot happen before them yet.
     for (int q = 0; q < v.threads; ++q) {
@@ -330,8 +326,6 @@ class dpor_scheduler final : public scheduler {
   std::uint64_t executions_ = 0, redundant_runs_ = 0;
   std::vector<vector_clock> thread_clock_;
   std::vector<object_clocks> object_clock_;
-  vector_clock global_clock_;  // every yield and spin step so far
-  vector_clock writes_clock_;  // every step that writes anything so far
 };
 
 }  // namespace oncecheck::explore

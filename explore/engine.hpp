@@ -19,9 +19,13 @@
 // Blocking: every live thread blocked -> deadlock naming who waits on what;
 // all of them only spinning (yield with nothing else able to move) ->
 // livelock; more than max_steps steps -> livelock. A yield disables its
-// thread until another thread takes a step that writes something, or
+// thread until another thread writes an object whose value the thread
+// read since its previous yield (atomics, cells, mutexes it tried to take:
+// what the spin loop looked at, and would only look at again unchanged), or
 // until no other thread can move (a yield alone is no wait); spinning
-// threads that go round with nobody writing anything are a livelock.
+// threads that go round with nobody writing anything are a livelock. A
+// write to a watched object between the look and the yield means the
+// yield does not park at all.
 //
 // Lifetimes: every sync object registers its handle's address when built
 // and marks it dead when destroyed; an operation on a dead handle is a
@@ -31,6 +35,7 @@
 // leak.
 #pragma once
 
+#include <algorithm>
 #include <array>
 #include <cstdint>
 #include <cstdio>
@@ -202,6 +207,8 @@ class engine {
     step& p = pending_[std::size_t(cur_)];
     p = s;
     p.spin = t.yielded;
+    if (t.yielded) p.watch = t.watching;
+    else if (s.kind == op::yield) p.watch = sorted(t.seen);
     t.announced = true;
     switch_context(t.f.ctx(), main_);
   }
@@ -260,11 +267,17 @@ class engine {
     tick();
   }
 
-  // After a yield: this thread waits until another thread writes, unless
-  // one already wrote since this thread's previous step (the spin loop's
-  // last look).
+  // After a yield: this thread waits until another thread writes what it
+  // looked at, unless one already did since it looked; it looks afresh.
   void spin() {
-    if (!in_setup() && writes_ == self().writes_before_step) self().yielded = true;
+    if (in_setup()) return;
+    thread_state& t = self();
+    if (!t.seen_written) {
+      t.yielded = true;
+      t.watching = sorted(t.seen);
+    }
+    t.seen.clear();
+    t.seen_written = false;
   }
 
   // Wait sets (condition variables and atomics): first in, first woken.
@@ -360,9 +373,10 @@ class engine {
   struct thread_state {
     fiber f;
     bool announced = false;
-    bool yielded = false;       // spinning: waits for another thread to write
-    std::uint64_t writes_seen = 0;         // writes_ after this thread's last step
-    std::uint64_t writes_before_step = 0;  // ... and before its current one
+    bool yielded = false;       // spinning: waits for another thread to write one of `watching`
+    std::vector<object_id> seen;      // objects whose value it read since its last yield
+    bool seen_written = false;        // ... and another thread wrote one of them since
+    std::vector<object_id> watching;  // while yielded, sorted
     object_id waiting_on = 0;   // in this wait set
     bool notified = false;      // taken out of it by a notify
     vector_clock hb;            // C++ happens-before
@@ -419,7 +433,9 @@ class engine {
     for (auto& t : threads_) {
       t->announced = false;
       t->yielded = false;
-      t->writes_seen = t->writes_before_step = 0;
+      t->seen.clear();
+      t->seen_written = false;
+      t->watching.clear();
       t->waiting_on = 0;
       t->notified = false;
     }
@@ -491,16 +507,14 @@ class engine {
     out_.schedule.push_back(std::uint8_t(t));
     s.on_step(view(enabled_set()), index, t, st);
     if (options_.collect_trace) trace_step(index, t, st);
-    // A step that writes something answers every other thread's yield.
-    if (writes_any(st)) {
-      ++writes_;
-      for (int u = 0; u < n_; ++u)
-        if (u != t) threads_[std::size_t(u)]->yielded = false;
+    if (writes_any(st)) ++writes_;
+    thread_state& ts = *threads_[std::size_t(t)];
+    for (object_id o : {st.object, st.mutex}) {
+      if (!o) continue;
+      if (looks_at(st, o)) saw(ts, o);
+      if (writes(st, o)) wrote(t, o);
     }
     last_ = t;
-    thread_state& ts = *threads_[std::size_t(t)];
-    ts.writes_before_step = ts.writes_seen;
-    ts.writes_seen = writes_;
     ts.announced = false;
     cur_ = t;
     tail_.clear();
@@ -511,12 +525,46 @@ class engine {
     if (ts.announced) s.on_announce(view(enabled_set()), t);
   }
 
+  // What spin loops watch (see "Blocking" above): the objects whose value
+  // the loop reads (atomics, cells) and mutexes it only tries to take. A
+  // blocking lock, an unlock or a condition variable gives the loop no
+  // value: another thread taking that mutex changes nothing it would see.
+  bool looks_at(const step& st, object_id o) const {
+    const object_kind k = objects_[o - 1].kind;
+    return k == object_kind::atomic || k == object_kind::cell || st.kind == op::try_lock ||
+           st.kind == op::try_lock_shared;
+  }
+  static void saw(thread_state& t, object_id o) {
+    if (std::find(t.seen.begin(), t.seen.end(), o) == t.seen.end()) t.seen.push_back(o);
+  }
+  // Context `by` wrote `o`: a thread that looked at it looks again.
+  void wrote(int by, object_id o) {
+    for (int u = 0; u < n_; ++u) {
+      if (u == by) continue;
+      thread_state& t = *threads_[std::size_t(u)];
+      if (t.yielded) {
+        if (std::binary_search(t.watching.begin(), t.watching.end(), o)) t.yielded = false;
+      } else if (!t.seen_written && std::find(t.seen.begin(), t.seen.end(), o) != t.seen.end()) {
+        t.seen_written = true;
+      }
+    }
+  }
+  static std::vector<object_id> sorted(std::vector<object_id> v) {
+    std::sort(v.begin(), v.end());
+    return v;
+  }
+
   // The running transition's tail (see step.hpp). A thread's first
   // transition, from its start to its first step, has none: it runs before
   // any choice, and a conflict with it has no happens-before edge to hide
   // behind (the race detector reports it).
   void touched(object_id o, bool write) {
     if (phase_ != phase::threads || in_setup()) return;
+    if (obj(o).kind == object_kind::cell) saw(self(), o);
+    if (write) {
+      ++writes_;
+      wrote(cur_, o);
+    }
     for (access& a : tail_)
       if (a.object == o) {
         a.write |= write;
@@ -647,7 +695,7 @@ class engine {
   int steps_ = 0;
   int last_ = -1;
   int setup_yields_ = 0;
-  std::uint64_t writes_ = 0;  // write steps in this execution
+  std::uint64_t writes_ = 0;  // writes (steps and tails) in this execution
   std::uint64_t writes_at_wake_ = ~std::uint64_t(0);  // writes_ when the yielders were last let go
   bool failed_ = false;
 };

@@ -26,11 +26,16 @@
 // when they touch a common object and at least one of them does more than
 // read it. Reads are: atomic loads, shared (reader) lock and unlock. Every
 // other access writes, conservatively (a failed compare-exchange, an
-// atomic wait that finds the value changed). A yield is dependent with
-// every step that writes anything, because it disables its thread until
-// another thread writes; so is the step after it (`spin`), which that
-// write enabled whatever the write touched. (A yielder is also let go when
-// no other thread can move; that release is not tracked as a dependency.)
+// atomic wait that finds the value changed).
+//
+// Yields: a spin loop's yield parks its thread until another thread
+// writes one of the objects the loop looked at since its previous yield
+// (its `watch` list, kept by the engine): until then the loop would only
+// look again at the same values. So a yield reads every object it
+// watches, and so does the step after it (`spin`), which such a write
+// enabled: both are dependent with a write to a watched object and with
+// nothing else. (A yielder is also let go when no other thread can move;
+// that release is not tracked as a dependency.)
 //
 // Co-enabledness: a blocking acquisition of a mutex and a release of the
 // same mutex by another thread can never both be enabled (the releaser
@@ -38,6 +43,7 @@
 // previous acquisition instead (Flanagan-Godefroid, POPL 2005, section 4).
 #pragma once
 
+#include <algorithm>
 #include <atomic>
 #include <cstdint>
 #include <source_location>
@@ -97,7 +103,13 @@ struct step {
   bool timed = false;    // cv_wait / cv_reacquire of a wait_until
   bool spin = false;     // the first step after a yield (see dependent())
   std::source_location where{};
+  std::vector<object_id> watch{};  // yield and spin: the objects watched, sorted
 };
+
+// Whether a yield or spin step watches `o`.
+inline bool watches(const step& s, object_id o) noexcept {
+  return o != 0 && std::binary_search(s.watch.begin(), s.watch.end(), o);
+}
 
 // One object a transition's tail touched (a thread's accesses to it folded:
 // `write` if any of them wrote).
@@ -116,26 +128,29 @@ constexpr bool reads_only(const step& s, object_id o) noexcept {
 
 constexpr bool touches(const step& s, object_id o) noexcept { return o != 0 && (s.object == o || s.mutex == o); }
 
-// Steps of two different threads.
-constexpr bool global(const step& s) noexcept { return s.kind == op::yield || s.spin; }
+// Whether `s` writes `o` (touches it other than by reading).
+constexpr bool writes(const step& s, object_id o) noexcept { return touches(s, o) && !reads_only(s, o); }
 
-// What answers a yield: any step but a load or a yield (the engine counts
-// these as writes).
+// Whether a step writes anything at all (the engine counts these).
 constexpr bool writes_any(const step& s) noexcept { return s.kind != op::load && s.kind != op::yield; }
 
-constexpr bool dependent(const step& a, const step& b) noexcept {
-  if ((global(a) && writes_any(b)) || (global(b) && writes_any(a))) return true;
+// Steps of two different threads.
+inline bool dependent(const step& a, const step& b) noexcept {
   for (object_id o : {a.object, a.mutex}) {
     if (!touches(b, o)) continue;
     if (!(reads_only(a, o) && reads_only(b, o))) return true;
   }
+  for (object_id o : {a.object, a.mutex})
+    if (watches(b, o) && writes(a, o)) return true;
+  for (object_id o : {b.object, b.mutex})
+    if (watches(a, o) && writes(b, o)) return true;
   return false;
 }
 
 // Whether a tail access conflicts with a step (it touches the object and
 // one of them writes it), or with another tail.
-constexpr bool conflicts(const access& a, const step& s) noexcept {
-  return touches(s, a.object) && (a.write || !reads_only(s, a.object));
+inline bool conflicts(const access& a, const step& s) noexcept {
+  return (touches(s, a.object) && (a.write || !reads_only(s, a.object))) || (a.write && watches(s, a.object));
 }
 inline bool conflicts(const tail& t, const step& s) noexcept {
   for (const access& a : t)

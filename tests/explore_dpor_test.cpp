@@ -199,6 +199,39 @@ TEST(ExploreDpor, PreemptionBoundIsReportedAndLimitsTheSearch) {
   EXPECT_LT(one.executions, binomial(8, 4));
 }
 
+// A spin loop watches what it reads: a thread waiting for a flag with
+// yield() is dependent with the flag's store and with nothing else, so
+// two other threads taking a mutex k times each multiply the traces by the
+// three places of the flag's store (before the loop's load, between it and
+// the yield, after the yield), not by every lock they take.
+struct spin_on_flag {
+  X::atomic<int> flag{0};
+  X::mutex m;
+};
+
+TEST(ExploreDpor, ASpinLoopDependsOnlyOnWhatItReads) {
+  for (int k = 1; k <= 3; ++k) {
+    auto lockers = [k](spin_on_flag& s, int tid) {
+      for (int i = 0; i < k; ++i) {
+        s.m.lock();
+        s.m.unlock();
+      }
+      if (tid == 0) s.flag.store(1);
+    };
+    litmus<spin_on_flag> without(2, lockers);
+    litmus<spin_on_flag> with(3, [&](spin_on_flag& s, int tid) {
+      if (tid < 2) lockers(s, tid);
+      else
+        while (!s.flag.load()) X::yield();
+    });
+    const explore_result a = explore(without), b = explore(with);
+    ASSERT_TRUE(a.exhausted && b.exhausted);
+    EXPECT_EQ(a.executions, binomial(2 * k, k)) << "k=" << k;
+    EXPECT_EQ(b.executions, 3 * a.executions) << "k=" << k;
+    EXPECT_EQ(b.result, verdict::pass) << b.reason;
+  }
+}
+
 // A transition is its step and what its thread does up to its next step
 // (step.hpp): a cell one thread reads after an unrelated step and another
 // thread destroys after one has no Sync object in common with it, yet the

@@ -14,9 +14,10 @@
 //     wake-ups of untimed waits, and notify_one wakes the longest waiter.
 //   - atomic<T>::wait is a futex: compare and sleep in one step, woken by
 //     notify_one/notify_all, compared again.
-//   - yield() lets every other thread move before its thread goes on: a
-//     spin loop takes one turn per write of another thread (no infinite
-//     tree), and a spin that nothing can answer is a livelock.
+//   - yield() parks its thread until another thread writes something the
+//     spin loop read since its previous yield (no infinite tree, and no
+//     turn for writes the loop cannot see), and a spin that nothing can
+//     answer is a livelock.
 //   - time means nothing: busy_for/busy_until do nothing, as in Relacy.
 // Outside an explored execution (no engine active) every type works as a
 // plain single-threaded object, so a stray static does not crash.
@@ -45,8 +46,8 @@ namespace oncecheck::sync {
 struct explore_backend {
   static constexpr std::string_view name = "explore";
   static constexpr bool real_time = false;
-  // yield() parks its thread until another thread writes something (see
-  // yield below): a spin-wait on it cannot starve the thread it waits for,
+  // yield() parks its thread until another thread writes something it
+  // read (see yield below): a spin-wait on it cannot starve the thread it waits for,
   // and a timed wait would be the worse pause here (it may time out in any
   // schedule, so a waiting loop could run to the step bound).
   static constexpr bool yield_waits_for_progress = true;
