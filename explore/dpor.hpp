@@ -48,6 +48,7 @@
 // sleep sets (the reference the tests compare the reduction against).
 #pragma once
 
+#include <array>
 #include <bit>
 #include <optional>
 #include <stdexcept>
@@ -75,6 +76,7 @@ class dpor_scheduler final : public scheduler {
     redundant_ = false;
     thread_clock_.assign(max_clock_threads, vector_clock{});
     object_clock_.clear();
+    last_access_.clear();
     if (!started_) {
       started_ = true;
       path_.clear();
@@ -168,6 +170,9 @@ class dpor_scheduler final : public scheduler {
       }
     }
     for (object_id o : s.watch) clocks_of(o).reads.join(c);
+    for (object_id o : {s.object, s.mutex})
+      if (o) record(o, writes(s, o), tid, index);
+    for (object_id o : s.watch) record(o, false, tid, index);
     // The new step against every other thread's pending step: it is the
     // latest step before them, and cannot happen before them yet.
     for (int q = 0; q < v.threads; ++q) {
@@ -181,20 +186,22 @@ class dpor_scheduler final : public scheduler {
     if (redundant_ || !o_.reduce) return;
     path_[std::size_t(index)].set_tail(tid, t);
     if (t.empty()) return;
-    // The tail against earlier transitions: the latest conflicting one per
-    // object that does not happen before this one is a race.
+    // The tail against earlier transitions: per object, its latest write
+    // and (for a write) every thread's latest read since, when they do not
+    // happen before this transition, are races.
     const vector_clock& mine = thread_clock_[std::size_t(tid)];
+    auto race = [&](int i) {
+      if (i < 0) return;
+      const int by = path_[std::size_t(i)].chosen;
+      if (by != tid && mine[by] <= std::uint32_t(i)) add_backtrack(i, tid);
+    };
     for (const access& a : t) {
-      for (int i = index - 1; i >= 0; --i) {
-        const node& nd = path_[std::size_t(i)];
-        const int by = nd.chosen;
-        if (by == tid) continue;
-        const bool conflict = conflicts(a, nd.next[std::size_t(by)]) || conflicts(tail{a}, nd.tail_of(by));
-        if (!conflict) continue;
-        if (mine[by] <= std::uint32_t(i)) add_backtrack(i, tid);
-        break;
-      }
+      const last_access& la = last_of(a.object);
+      race(la.write);
+      if (a.write)
+        for (int u = 0; u < v.threads; ++u) race(la.reads[std::size_t(u)]);
     }
+    for (const access& a : t) record(a.object, a.write, tid, index);
     // Its place in the dependency order, through the objects it touched.
     vector_clock c = mine;
     for (const access& a : t) {
@@ -283,6 +290,27 @@ class dpor_scheduler final : public scheduler {
     vector_clock write, reads;
   };
 
+  // The latest step (by index) that wrote each object, and each thread's
+  // latest read of it since: where a tail's race partner is.
+  struct last_access {
+    int write = -1;
+    std::array<int, max_clock_threads> reads;
+    last_access() { reads.fill(-1); }
+  };
+  last_access& last_of(object_id o) {
+    if (last_access_.size() < o + 1) last_access_.resize(o + 1);
+    return last_access_[o];
+  }
+  void record(object_id o, bool write, int tid, int index) {
+    last_access& la = last_of(o);
+    if (write) {
+      la = last_access{};
+      la.write = index;
+    } else {
+      la.reads[std::size_t(tid)] = index;
+    }
+  }
+
   object_clocks& clocks_of(object_id o) {
     if (object_clock_.size() < o + 1) object_clock_.resize(o + 1);
     return object_clock_[o];
@@ -326,6 +354,7 @@ class dpor_scheduler final : public scheduler {
   std::uint64_t executions_ = 0, redundant_runs_ = 0;
   std::vector<vector_clock> thread_clock_;
   std::vector<object_clocks> object_clock_;
+  std::vector<last_access> last_access_;  // by object, this execution
 };
 
 }  // namespace oncecheck::explore
