@@ -5,11 +5,12 @@
 //   P --list                                  the catalogue
 //   P --catalogue-json FILE                   designs.json
 //   P --design D [--flaw F] --scenario S [--scheduler X] [engine options]
-//     [--seed N] [--param name=value ...] [--json FILE] [--expect VERDICT]
+//     [--seed N] [--param name=value ...] [--json FILE] [--junit FILE]
+//     [--expect VERDICT]
 //                                             one cell (or every worker count
 //                                             of an async scenario)
 //   P --check-all [--expected models/expected.tsv] [--budget quick|default]
-//     [--json FILE] [--design D] [--flaw F] [--scenario S]
+//     [--json FILE] [--junit FILE] [--design D] [--flaw F] [--scenario S]
 //                                             the whole matrix (also --all),
 //                                             or the cells the filters name
 //   P --merge A.json B.json --json OUT        concatenate results files
@@ -33,6 +34,7 @@
 #include "arguments.hpp"
 #include "child_cell.hpp"
 #include "engine.hpp"
+#include "junit.hpp"
 #include "matrix_run.hpp"
 #include "output.hpp"
 #include "shrink_programs.hpp"
@@ -49,7 +51,7 @@ struct command {
   // Given on the command line: with --check-all, filters (an empty one is
   // bad input, not "every cell").
   bool design_named = false, flaw_named = false, scenario_named = false;
-  std::optional<std::string> catalogue_json, json, expect;
+  std::optional<std::string> catalogue_json, json, junit, expect;
   std::string design, flaw = "none", scenario;
   std::vector<std::string> params, merge;
   std::optional<std::uint64_t> programs;
@@ -70,6 +72,7 @@ inline void add_common_options(CLI::App& app, command& c) {
   app.add_option("--programs", c.programs, "random_programs: how many generated programs (--param programs=N)")
       ->check(CLI::PositiveNumber);
   app.add_option("--json", c.json, "write the result(s) as JSON to this file");
+  app.add_option("--junit", c.junit, "write the result(s) as JUnit XML to this file (one testcase per cell)");
   app.add_option("--expect", c.expect, "exit 0 only if the verdict is this one (pinned replays)");
   app.add_flag("--quiet", c.quiet, "print nothing (with --json)");
   app.add_flag("--progress", c.request.progress, "print progress every few seconds");
@@ -94,6 +97,8 @@ inline std::optional<std::string> check_outputs(const engine& e, const command& 
     if (auto bad = check_output_path("--catalogue-json", *c.catalogue_json)) return bad;
   if (c.json) return check_output_path("--json", *c.json);
   if (c.check_all) return check_output_path("--json (default)", e.default_results());
+  if (c.junit)
+    if (auto bad = check_output_path("--junit", *c.junit)) return bad;
   return std::nullopt;
 }
 
@@ -234,6 +239,7 @@ inline int run_single(engine& e, const command& c, const std::vector<const cell*
     if (!c.expect && !c.child && c.request.replay) {
       std::fprintf(stderr, "%s: the replay did not reproduce a failure\n", std::string(e.program()).c_str());
       return 1;
+  if (c.junit && !c.child) write_junit(*c.junit, results, e.program(), c.expect, false);
     }
   }
   return 0;
@@ -273,6 +279,7 @@ inline int dispatch(engine& e, command& c) {
 
 inline int main(engine& e, int argc, char** argv) {
   CLI::App app{std::string(e.program()) + ": once-map designs, one engine of oncecheck"};
+    c.matrix.junit_path = c.junit.value_or("");
   command c;
   c.matrix.display = argv[0];
   c.request.scheduler = e.schedulers().front();

@@ -23,6 +23,7 @@
 #include "child_cell.hpp"
 #include "engine.hpp"
 #include "expectations.hpp"
+#include "junit.hpp"
 #include "output.hpp"
 
 namespace oncecheck::runner {
@@ -30,6 +31,7 @@ namespace oncecheck::runner {
 struct matrix_options {
   std::string expected_path = "models/expected.tsv";
   std::string json_path;
+  std::string junit_path;  // --junit: the same cells as JUnit XML; empty: none
   std::string budget = "default";
   std::vector<std::string> schedulers, detection_schedulers;  // empty: the engine's
   std::string other_results;  // another engine's results for the detection table
@@ -184,6 +186,7 @@ inline int run_matrix(const engine& e, matrix_options o, const run_request& base
   print_matrix(done);
   print_detection_table(done, read_other_results(o.other_results));
   // A user's design is held to the rule printed with the plan, not to rows
+  if (!o.junit_path.empty()) write_junit(o.junit_path, done, e.program(), std::nullopt, true);
   // of the file (harness/runner/expectations.hpp).
   const std::string expected_from =
       user_build ? "the expectations of a registered design (the rule above)" : o.expected_path;
