@@ -82,6 +82,8 @@ inline void add_common_options(CLI::App& app, command& c) {
   app.add_option("--expected", c.matrix.expected_path, "expected matrix (with --check-all)");
   app.add_option("--jobs", c.matrix.jobs, "cells run at once (with --check-all)")->transform(whole_number(1, 256));
   app.add_option("--budget", c.matrix.budget, "quick or default (with --check-all)");
+  app.add_option("--expect-verdicts", c.matrix.expect_verdicts,
+                 "a registered design's 'scenario=verdict ...' beside its registration's (with --check-all)");
   app.add_option("--schedulers", c.matrix.schedulers, "schedulers to run (with --check-all)")->delimiter(',');
   app.add_option("--detection-schedulers", c.matrix.detection_schedulers,
                  "schedulers run only on flawed cells, to time detection (with --check-all)")
@@ -95,10 +97,10 @@ inline void add_common_options(CLI::App& app, command& c) {
 inline std::optional<std::string> check_outputs(const engine& e, const command& c) {
   if (c.catalogue_json)
     if (auto bad = check_output_path("--catalogue-json", *c.catalogue_json)) return bad;
-  if (c.json) return check_output_path("--json", *c.json);
-  if (c.check_all) return check_output_path("--json (default)", e.default_results());
   if (c.junit)
     if (auto bad = check_output_path("--junit", *c.junit)) return bad;
+  if (c.json) return check_output_path("--json", *c.json);
+  if (c.check_all) return check_output_path("--json (default)", e.default_results());
   return std::nullopt;
 }
 
@@ -137,6 +139,14 @@ inline std::optional<std::string> check_command(const engine& e, command& c) {
     c.matrix.only_design = c.design, c.matrix.only_scenario = c.scenario;
     c.matrix.only_flaw = c.flaw_named ? c.flaw : "";
     if (auto bad = check_selection(c.matrix)) return bad;
+  }
+  if (!c.matrix.expect_verdicts.empty()) {
+    if (!user_build) return "--expect-verdicts is for a registered design's build (ONCECHECK_USER_IMPL)";
+    try {
+      (void)user_overrides(c.matrix.expect_verdicts);
+    } catch (const std::invalid_argument& ex) {
+      return ex.what();
+    }
   }
   return check_outputs(e, c);
 }
@@ -229,6 +239,7 @@ inline int run_single(engine& e, const command& c, const std::vector<const cell*
     print_latency(results.back());
   }
   if (c.json) write_results(*c.json, results);
+  if (c.junit && !c.child) write_junit(*c.junit, results, e.program(), c.expect, false);
   for (const cell_result& r : results) {
     const std::string got(to_string(r.result));
     if (c.expect && got != *c.expect) {
@@ -239,7 +250,6 @@ inline int run_single(engine& e, const command& c, const std::vector<const cell*
     if (!c.expect && !c.child && c.request.replay) {
       std::fprintf(stderr, "%s: the replay did not reproduce a failure\n", std::string(e.program()).c_str());
       return 1;
-  if (c.junit && !c.child) write_junit(*c.junit, results, e.program(), c.expect, false);
     }
   }
   return 0;
@@ -269,6 +279,7 @@ inline int dispatch(engine& e, command& c) {
   c.request.result_path = c.json.value_or("");
   if (c.check_all) {
     c.matrix.json_path = c.json.value_or(e.default_results());
+    c.matrix.junit_path = c.junit.value_or("");
     if (c.matrix.other_results.empty()) c.matrix.other_results = e.companion_results();
     return run_matrix(e, c.matrix, c.request);
   }
@@ -279,7 +290,6 @@ inline int dispatch(engine& e, command& c) {
 
 inline int main(engine& e, int argc, char** argv) {
   CLI::App app{std::string(e.program()) + ": once-map designs, one engine of oncecheck"};
-    c.matrix.junit_path = c.junit.value_or("");
   command c;
   c.matrix.display = argv[0];
   c.request.scheduler = e.schedulers().front();
