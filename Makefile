@@ -40,7 +40,11 @@ BENCH_BIN := $(RELEASE)/oncecheck-bench
 BENCH_FILTER ?=
 BENCH_MIN_TIME ?= 1
 
-.PHONY: help deps build build-tsan build-asan impl-build test check-models check-programs stress bench report clean
+# make install: where the headers, runners and CMake package go.
+PREFIX ?= /usr/local
+
+.PHONY: help deps build build-tsan build-asan impl-build test check-models check-programs stress bench report \
+        runners install clean
 
 help: ## this list
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 16
@@ -174,6 +178,15 @@ report: deps ## comparison report -> build/report/index.html, report.md (BASELIN
 	@test -f $(RESULTS)/bench.json || $(MAKE) --no-print-directory bench || \
 	    echo "report: make bench failed; the benchmark section will say so" >&2
 	@$(PYTHON) reports/make_report.py --results $(RESULTS) --out build/report $(if $(BASELINE),--baseline $(BASELINE))
+
+# The three runners alone: what install and package need (not the tests or
+# the benchmarks).
+runners: deps
+	@cmake --preset release >/dev/null
+	@cmake --build --preset release --target oncecheck-model oncecheck-explore oncecheck-stress -- --no-print-directory
+
+install: runners ## install runners, headers and the CMake package under PREFIX (default /usr/local)
+	@cmake --install $(RELEASE) --prefix $(PREFIX)
 
 clean: ## remove build/
 	rm -rf build
