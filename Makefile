@@ -44,7 +44,7 @@ BENCH_MIN_TIME ?= 1
 PREFIX ?= /usr/local
 
 .PHONY: help deps build build-tsan build-asan impl-build test check-models check-programs stress bench report \
-        runners install clean
+        runners install package clean
 
 help: ## this list
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 16
@@ -187,6 +187,10 @@ runners: deps
 
 install: runners ## install runners, headers and the CMake package under PREFIX (default /usr/local)
 	@cmake --install $(RELEASE) --prefix $(PREFIX)
+
+package: runners ## a Debian package (CPack) -> build/release/package/oncecheck_<version>_<arch>.deb
+	@cd $(RELEASE) && cpack -G DEB
+	@ls $(RELEASE)/package/*.deb
 
 clean: ## remove build/
 	rm -rf build

@@ -14,6 +14,11 @@
 include(GNUInstallDirs)
 include(CMakePackageConfigHelpers)
 
+# Installing (and CPack, which runs the `preinstall` target first) takes the
+# runners as they are built: it must not build `all`, the tests and
+# benchmarks, first (make install and make package build the runners alone).
+set(CMAKE_SKIP_INSTALL_ALL_DEPENDENCY TRUE)
+
 set(ONCECHECK_INSTALL_INCLUDEDIR ${CMAKE_INSTALL_INCLUDEDIR}/oncecheck)
 set(ONCECHECK_INSTALL_CMAKEDIR ${CMAKE_INSTALL_DATADIR}/cmake/oncecheck)
 set(ONCECHECK_INSTALL_DATADIR ${CMAKE_INSTALL_DATADIR}/oncecheck)
