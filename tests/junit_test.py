@@ -30,7 +30,8 @@ def run(name, binary, args, code, expect=None, matrix=False):
     for f in (out_json, out_xml):
         if os.path.exists(f):
             os.remove(f)
-    p = subprocess.run([binary] + args + ["--json", out_json, "--junit", out_xml, "--quiet"],
+    held = ["--expect", expect] if expect else []
+    p = subprocess.run([binary] + args + held + ["--json", out_json, "--junit", out_xml, "--quiet"],
                        capture_output=True, text=True, timeout=600)
     if p.returncode != code:
         problems.append(f"{name}: exit {p.returncode}, not {code}: {p.stderr.strip()[:300]}")
@@ -123,7 +124,7 @@ def expected_with(path, changed_row):
 cell = ["--design", "condvar", "--scenario", "coalesce"]
 # Single runs: a pass, a failure with no --expect, the same failure held to --expect.
 run("explore-single-pass", EXPLORE, cell + ["--flaw", "none", "--scheduler", "pct", "--iterations", "200"], 0)
-run("explore-single-fail", EXPLORE, cell + ["--flaw", "check_then_act", "--scheduler", "pct", "--iterations", "1000"], 1)
+run("explore-single-fail", EXPLORE, cell + ["--flaw", "check_then_act", "--scheduler", "dpor", "--time-limit", "20"], 1)
 run("model-single-expected", MODEL, cell + ["--flaw", "check_then_act", "--iterations", "3000"], 0,
     expect="duplicate_compute")
 # Matrix runs: every cell as expected, then one row made to differ.
