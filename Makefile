@@ -40,7 +40,11 @@ BENCH_BIN := $(RELEASE)/oncecheck-bench
 BENCH_FILTER ?=
 BENCH_MIN_TIME ?= 1
 
-.PHONY: help deps build build-tsan build-asan impl-build test check-models check-programs stress bench report clean
+# make install: where the headers, runners and CMake package go.
+PREFIX ?= /usr/local
+
+.PHONY: help deps build build-tsan build-asan impl-build test check-models check-programs stress bench report \
+        runners install package clean
 
 help: ## this list
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 16
@@ -81,13 +85,14 @@ endif
 # $(call check_models,BUILD,NAME,EXTRA): Relacy's schedulers (random, bound;
 # full with FULL=1) into NAME-relacy.json, the explorer's (dpor, pct) into
 # NAME-explore.json, both merged into NAME.json; fails if either differs.
+# Each also as JUnit XML (NAME-relacy.xml, NAME-explore.xml) for CI.
 define check_models
 mkdir -p $(RESULTS); \
 $(1)/oncecheck-model --check-all --budget $(BUDGET) --expected models/expected.tsv \
-    --json $(RESULTS)/$(2)-relacy.json $(3) $(if $(FULL),--detection-schedulers full) \
+    --json $(RESULTS)/$(2)-relacy.json --junit $(RESULTS)/$(2)-relacy.xml $(3) $(if $(FULL),--detection-schedulers full) \
     --display-name $(1)/oncecheck-model; relacy=$$?; \
 $(1)/oncecheck-explore --check-all --budget $(BUDGET) --expected models/expected.tsv \
-    --json $(RESULTS)/$(2)-explore.json --display-name $(1)/oncecheck-explore; explore=$$?; \
+    --json $(RESULTS)/$(2)-explore.json --junit $(RESULTS)/$(2)-explore.xml --display-name $(1)/oncecheck-explore; explore=$$?; \
 $(1)/oncecheck-model --merge $(RESULTS)/$(2)-relacy.json $(RESULTS)/$(2)-explore.json --json $(RESULTS)/$(2).json \
   && echo "check-models: results in $(RESULTS)/$(2).json"; \
 test $$relacy = 0 && test $$explore = 0
@@ -138,8 +143,8 @@ else
 stress: build build-tsan ## every cell on real threads, plain and TSan -> build/results/stress.json
 	@mkdir -p $(RESULTS)
 	@args="--all --expected models/expected.tsv --rounds $(STRESS_ROUNDS) --threads $(STRESS_THREADS) --timeout $(STRESS_TIMEOUT)"; \
-	$(RELEASE)/oncecheck-stress $$args --json $(RESULTS)/stress-plain.json --display-name $(RELEASE)/oncecheck-stress; plain=$$?; \
-	$(TSAN)/oncecheck-stress $$args --json $(RESULTS)/stress-tsan.json --display-name $(TSAN)/oncecheck-stress; tsan=$$?; \
+	$(RELEASE)/oncecheck-stress $$args --json $(RESULTS)/stress-plain.json --junit $(RESULTS)/stress-plain.xml --display-name $(RELEASE)/oncecheck-stress; plain=$$?; \
+	$(TSAN)/oncecheck-stress $$args --json $(RESULTS)/stress-tsan.json --junit $(RESULTS)/stress-tsan.xml --display-name $(TSAN)/oncecheck-stress; tsan=$$?; \
 	$(RELEASE)/oncecheck-stress --merge $(RESULTS)/stress-plain.json $(RESULTS)/stress-tsan.json --json $(RESULTS)/stress.json \
 	  && echo "stress: results in $(RESULTS)/stress.json"; \
 	test $$plain = 0 && test $$tsan = 0
@@ -173,6 +178,19 @@ report: deps ## comparison report -> build/report/index.html, report.md (BASELIN
 	@test -f $(RESULTS)/bench.json || $(MAKE) --no-print-directory bench || \
 	    echo "report: make bench failed; the benchmark section will say so" >&2
 	@$(PYTHON) reports/make_report.py --results $(RESULTS) --out build/report $(if $(BASELINE),--baseline $(BASELINE))
+
+# The three runners alone: what install and package need (not the tests or
+# the benchmarks).
+runners: deps
+	@cmake --preset release >/dev/null
+	@cmake --build --preset release --target oncecheck-model oncecheck-explore oncecheck-stress -- --no-print-directory
+
+install: runners ## install runners, headers and the CMake package under PREFIX (default /usr/local)
+	@cmake --install $(RELEASE) --prefix $(PREFIX)
+
+package: runners ## a Debian package (CPack) -> build/release/package/oncecheck_<version>_<arch>.deb
+	@cd $(RELEASE) && cpack -G DEB
+	@ls $(RELEASE)/package/*.deb
 
 clean: ## remove build/
 	rm -rf build

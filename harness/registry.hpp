@@ -25,6 +25,7 @@
 #include "../scenarios/notify_latency.hpp"
 #include "../scenarios/async_waiter_cancel.hpp"
 #include "../scenarios/random_programs.hpp"
+#include "scenario_selection.hpp"
 
 #ifdef ONCECHECK_USER_IMPL
 #include ONCECHECK_USER_IMPL
@@ -45,9 +46,6 @@ struct variant {
   static constexpr std::string_view flaw = Flaw::name;
   static constexpr std::string_view bug = Flaw::bug;
 };
-
-template <template <class, class> class... Scenarios>
-struct scenario_list {};
 
 // The project's correct designs, in every build: a user's design (IMPL=...)
 // is expected to behave as the correct designs of its own kind do (see
@@ -84,19 +82,34 @@ inline constexpr std::string_view expected_verdicts = "";
 }
 #endif
 
-using all_scenarios = scenario_list<scenarios::coalesce, scenarios::drop_with_waiters, scenarios::waiter_cancel,
-                                    scenarios::lost_wakeup, scenarios::distinct_keys, scenarios::recursive_keys,
-                                    scenarios::leader_failure, scenarios::check_then_act,
-                                    // async: tasks on an executor with one worker, and with two
-                                    scenarios::hold_entry_across_await_1w, scenarios::hold_entry_across_await_2w,
-                                    scenarios::notify_latency_1w, scenarios::notify_latency_2w,
-                                    scenarios::async_waiter_cancel_1w, scenarios::async_waiter_cancel_2w,
-                                    // generated programs checked against the once-map specification
-                                    scenarios::random_programs>;
-
 template <class First, class... Rest>
 First first_of(type_list<First, Rest...>);
 using first_variant = decltype(first_of(all_variants{}));
+
+using every_scenario = scenario_list<scenarios::coalesce, scenarios::drop_with_waiters, scenarios::waiter_cancel,
+                                     scenarios::lost_wakeup, scenarios::distinct_keys, scenarios::recursive_keys,
+                                     scenarios::leader_failure, scenarios::check_then_act,
+                                     // async: tasks on an executor with one worker, and with two
+                                     scenarios::hold_entry_across_await_1w, scenarios::hold_entry_across_await_2w,
+                                     scenarios::notify_latency_1w, scenarios::notify_latency_2w,
+                                     scenarios::async_waiter_cancel_1w, scenarios::async_waiter_cancel_2w,
+                                     // generated programs checked against the once-map specification
+                                     scenarios::random_programs>;
+
+#ifdef ONCECHECK_SCENARIOS
+// A build of a few scenarios (harness/scenario_selection.hpp).
+inline constexpr std::string_view selected_scenarios = ONCECHECK_SCENARIOS;
+template <template <class, class> class S>
+struct scenario_name_of {
+  static constexpr std::string_view name =
+      S<typename first_variant::template map<sync::std_backend>, sync::std_backend>::name;
+};
+using scenario_selection = select_scenarios<every_scenario, selected_scenarios, scenario_name_of>;
+static_assert(scenario_selection::every_name_known(), "ONCECHECK_SCENARIOS names a scenario there is not");
+using all_scenarios = scenario_selection::type;
+#else
+using all_scenarios = every_scenario;
+#endif
 
 namespace detail {
 template <class F, class... Vs, template <class, class> class... Ss>

@@ -87,6 +87,10 @@ bad(STRESS, CELL + ["--json", "adir"], r"--json 'adir': is a directory")
 bad(STRESS, CELL + ["--json", ""], r"--json: an empty path")
 bad(MODEL, ["--check-all", "--json", "/proc/x.json"], r"under /proc")
 bad(MODEL, ["--catalogue-json", "adir"], r"is a directory")
+bad(EXPLORE, CELL + ["--junit", "adir"], r"--junit 'adir': is a directory")
+bad(MODEL, ["--check-all", "--junit", "/proc/x.xml"], r"--junit '/proc/x\.xml': under /proc")
+# --expect-verdicts is a registered design's (oncecheck_add_design's EXPECT).
+bad(MODEL, ["--check-all", "--expect-verdicts", "coalesce=deadlock"], r"--expect-verdicts is for a registered design")
 check("no adir.partial or .partial left", not os.path.exists(os.path.join(WORK, "adir.partial"))
       and not os.path.exists(os.path.join(WORK, ".partial")), str(os.listdir(WORK)))
 

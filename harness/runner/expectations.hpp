@@ -52,23 +52,30 @@ inline expected_row row_of_kind(const expected_matrix& project, bool async_wait,
   return *shared;
 }
 
-// ONCECHECK_REGISTER_DESIGN's "scenario=verdict ..." list.
-inline std::map<std::string, std::string> user_overrides() {
-  std::map<std::string, std::string> out;
-  std::istringstream spec{std::string(user::expected_verdicts)};
+// A "scenario=verdict ..." list into `out`; `from` names it in an error.
+inline void read_overrides(const std::string& list, const std::string& from, std::map<std::string, std::string>& out) {
+  std::istringstream spec{list};
   for (std::string item; spec >> item;) {
     const auto eq = item.find('=');
-    if (eq == std::string::npos || !parse_verdict(item.substr(eq + 1)))
-      throw std::runtime_error("ONCECHECK_REGISTER_DESIGN: '" + item + "' is not scenario=verdict");
+    if (eq == std::string::npos || eq == 0 || !parse_verdict(item.substr(eq + 1)))
+      throw std::invalid_argument(from + ": '" + item + "' is not scenario=verdict");
     out[item.substr(0, eq)] = item.substr(eq + 1);
   }
+}
+
+// ONCECHECK_REGISTER_DESIGN's "scenario=verdict ..." list, then the run's
+// own (--expect-verdicts: oncecheck_add_design's EXPECT), which wins.
+inline std::map<std::string, std::string> user_overrides(const std::string& run_list = "") {
+  std::map<std::string, std::string> out;
+  read_overrides(std::string(user::expected_verdicts), "ONCECHECK_REGISTER_DESIGN", out);
+  read_overrides(run_list, "--expect-verdicts", out);
   return out;
 }
 
-inline expected_matrix load_expected(const std::string& path) {
+inline expected_matrix load_expected(const std::string& path, const std::string& run_overrides = "") {
   const expected_matrix project = expected_matrix::load(path);
   if (!user_build) return project;
-  const auto overrides = user_overrides();
+  const auto overrides = user_overrides(run_overrides);
   expected_matrix m;
   for (const cell& c : catalogue::get().cells()) {
     expected_row row = row_of_kind(project, c.traits.async_wait, c.scenario);

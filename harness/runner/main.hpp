@@ -5,11 +5,12 @@
 //   P --list                                  the catalogue
 //   P --catalogue-json FILE                   designs.json
 //   P --design D [--flaw F] --scenario S [--scheduler X] [engine options]
-//     [--seed N] [--param name=value ...] [--json FILE] [--expect VERDICT]
+//     [--seed N] [--param name=value ...] [--json FILE] [--junit FILE]
+//     [--expect VERDICT]
 //                                             one cell (or every worker count
 //                                             of an async scenario)
 //   P --check-all [--expected models/expected.tsv] [--budget quick|default]
-//     [--json FILE] [--design D] [--flaw F] [--scenario S]
+//     [--json FILE] [--junit FILE] [--design D] [--flaw F] [--scenario S]
 //                                             the whole matrix (also --all),
 //                                             or the cells the filters name
 //   P --merge A.json B.json --json OUT        concatenate results files
@@ -33,6 +34,7 @@
 #include "arguments.hpp"
 #include "child_cell.hpp"
 #include "engine.hpp"
+#include "junit.hpp"
 #include "matrix_run.hpp"
 #include "output.hpp"
 #include "shrink_programs.hpp"
@@ -49,7 +51,7 @@ struct command {
   // Given on the command line: with --check-all, filters (an empty one is
   // bad input, not "every cell").
   bool design_named = false, flaw_named = false, scenario_named = false;
-  std::optional<std::string> catalogue_json, json, expect;
+  std::optional<std::string> catalogue_json, json, junit, expect;
   std::string design, flaw = "none", scenario;
   std::vector<std::string> params, merge;
   std::optional<std::uint64_t> programs;
@@ -70,6 +72,7 @@ inline void add_common_options(CLI::App& app, command& c) {
   app.add_option("--programs", c.programs, "random_programs: how many generated programs (--param programs=N)")
       ->check(CLI::PositiveNumber);
   app.add_option("--json", c.json, "write the result(s) as JSON to this file");
+  app.add_option("--junit", c.junit, "write the result(s) as JUnit XML to this file (one testcase per cell)");
   app.add_option("--expect", c.expect, "exit 0 only if the verdict is this one (pinned replays)");
   app.add_flag("--quiet", c.quiet, "print nothing (with --json)");
   app.add_flag("--progress", c.request.progress, "print progress every few seconds");
@@ -79,6 +82,8 @@ inline void add_common_options(CLI::App& app, command& c) {
   app.add_option("--expected", c.matrix.expected_path, "expected matrix (with --check-all)");
   app.add_option("--jobs", c.matrix.jobs, "cells run at once (with --check-all)")->transform(whole_number(1, 256));
   app.add_option("--budget", c.matrix.budget, "quick or default (with --check-all)");
+  app.add_option("--expect-verdicts", c.matrix.expect_verdicts,
+                 "a registered design's 'scenario=verdict ...' beside its registration's (with --check-all)");
   app.add_option("--schedulers", c.matrix.schedulers, "schedulers to run (with --check-all)")->delimiter(',');
   app.add_option("--detection-schedulers", c.matrix.detection_schedulers,
                  "schedulers run only on flawed cells, to time detection (with --check-all)")
@@ -92,6 +97,8 @@ inline void add_common_options(CLI::App& app, command& c) {
 inline std::optional<std::string> check_outputs(const engine& e, const command& c) {
   if (c.catalogue_json)
     if (auto bad = check_output_path("--catalogue-json", *c.catalogue_json)) return bad;
+  if (c.junit)
+    if (auto bad = check_output_path("--junit", *c.junit)) return bad;
   if (c.json) return check_output_path("--json", *c.json);
   if (c.check_all) return check_output_path("--json (default)", e.default_results());
   return std::nullopt;
@@ -132,6 +139,14 @@ inline std::optional<std::string> check_command(const engine& e, command& c) {
     c.matrix.only_design = c.design, c.matrix.only_scenario = c.scenario;
     c.matrix.only_flaw = c.flaw_named ? c.flaw : "";
     if (auto bad = check_selection(c.matrix)) return bad;
+  }
+  if (!c.matrix.expect_verdicts.empty()) {
+    if (!user_build) return "--expect-verdicts is for a registered design's build (ONCECHECK_USER_IMPL)";
+    try {
+      (void)user_overrides(c.matrix.expect_verdicts);
+    } catch (const std::invalid_argument& ex) {
+      return ex.what();
+    }
   }
   return check_outputs(e, c);
 }
@@ -224,6 +239,7 @@ inline int run_single(engine& e, const command& c, const std::vector<const cell*
     print_latency(results.back());
   }
   if (c.json) write_results(*c.json, results);
+  if (c.junit && !c.child) write_junit(*c.junit, results, e.program(), c.expect, false);
   for (const cell_result& r : results) {
     const std::string got(to_string(r.result));
     if (c.expect && got != *c.expect) {
@@ -263,6 +279,7 @@ inline int dispatch(engine& e, command& c) {
   c.request.result_path = c.json.value_or("");
   if (c.check_all) {
     c.matrix.json_path = c.json.value_or(e.default_results());
+    c.matrix.junit_path = c.junit.value_or("");
     if (c.matrix.other_results.empty()) c.matrix.other_results = e.companion_results();
     return run_matrix(e, c.matrix, c.request);
   }

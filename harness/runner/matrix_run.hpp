@@ -23,6 +23,7 @@
 #include "child_cell.hpp"
 #include "engine.hpp"
 #include "expectations.hpp"
+#include "junit.hpp"
 #include "output.hpp"
 
 namespace oncecheck::runner {
@@ -30,6 +31,10 @@ namespace oncecheck::runner {
 struct matrix_options {
   std::string expected_path = "models/expected.tsv";
   std::string json_path;
+  std::string junit_path;  // --junit: the same cells as JUnit XML; empty: none
+  // --expect-verdicts: a registered design's "scenario=verdict ..." beyond
+  // its registration's (harness/runner/expectations.hpp).
+  std::string expect_verdicts;
   std::string budget = "default";
   std::vector<std::string> schedulers, detection_schedulers;  // empty: the engine's
   std::string other_results;  // another engine's results for the detection table
@@ -168,7 +173,7 @@ inline int run_matrix(const engine& e, matrix_options o, const run_request& base
   if (o.schedulers.empty()) o.schedulers = e.matrix_schedulers();
   if (o.detection_schedulers.empty()) o.detection_schedulers = e.detection_schedulers();
   if (o.jobs <= 0) o.jobs = e.matrix_parallelism();
-  const expected_matrix expected = load_expected(o.expected_path);
+  const expected_matrix expected = load_expected(o.expected_path, o.expect_verdicts);
   const std::vector<planned_run> plan = plan_matrix(e, expected, o, base);
   print_plan(e, plan, o);
   install_interrupt_handler();
@@ -181,6 +186,7 @@ inline int run_matrix(const engine& e, matrix_options o, const run_request& base
     return interrupt_exit_code();
   }
   write_results(o.json_path, done);
+  if (!o.junit_path.empty()) write_junit(o.junit_path, done, e.program(), std::nullopt, true);
   print_matrix(done);
   print_detection_table(done, read_other_results(o.other_results));
   // A user's design is held to the rule printed with the plan, not to rows
