@@ -25,6 +25,7 @@
 #include "dpor.hpp"
 #include "engine.hpp"
 #include "pct.hpp"
+#include "prefix_split.hpp"
 #include "replay.hpp"
 
 namespace oncecheck::explore {
@@ -38,6 +39,7 @@ struct explore_options {
   std::uint64_t seed = 1;
   int max_steps = 20000;  // per execution; more is a livelock
   std::optional<std::string> replay;  // a replay string: run that execution only
+  std::vector<std::uint8_t> prefix;    // dpor, dfs: only the subtree under it (prefix_split.hpp)
 };
 
 struct explore_result {
@@ -90,7 +92,8 @@ class scenario_program final : public program {
 
 inline std::unique_ptr<scheduler> make_scheduler(const explore_options& o, int threads) {
   if (o.scheduler == "dpor" || o.scheduler == "dfs")
-    return std::make_unique<dpor_scheduler>(dpor_scheduler::options{o.scheduler == "dpor", o.preemption_bound});
+    return std::make_unique<dpor_scheduler>(
+        dpor_scheduler::options{o.scheduler == "dpor", o.preemption_bound, o.prefix, -1});
   if (o.scheduler == "pct")
     return std::make_unique<pct_scheduler>(threads, pct_scheduler::options{o.pct_depth, o.seed, o.max_executions});
   throw std::invalid_argument("explore: no scheduler " + o.scheduler);
@@ -222,6 +225,13 @@ inline explore_result explore_programs(program& p, explore_options o) {
   }
   all.elapsed_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
   return all;  // not exhausted: there is always a next program
+}
+
+// The subtrees a sharded dpor search of the scenario is cut into.
+template <class Scenario>
+std::vector<prefix> split_cell(const explore_options& o, int threads = Scenario::model_threads) {
+  scenario_program<Scenario> p(threads);
+  return split_prefixes(p, o.preemption_bound, o.max_steps);
 }
 
 // Runs a scenario; a run that ended blocked asks the scenario why (its
