@@ -13,13 +13,17 @@
 // one unit, dealt whole.
 //
 // Dealing, deterministic so that every shard computes the same list
-// without talking to the others: a cell's units go round-robin in unit
-// order (unit u to shard u mod N); whole cells go round-robin over the
-// matrix plan in its own order, which lists every cell under one scheduler
-// before the next scheduler, so each shard gets its share of every kind of
-// run. Balance comes from many units per cell (a dpor split aims at 32 or
-// more prefixes, so up to 8 shards each hold 4 or more), not from an
-// estimate of each unit's size.
+// without talking to the others. Units of equal size (random parts) go
+// round-robin in unit order (unit u to shard u mod N). Units of unequal
+// size (dpor subtrees, 64 or more per cell) are dealt by an estimate of
+// their size, a count of executions and not a time so that every shard
+// computes the same one (explore/prefix_split.hpp probes each subtree):
+// largest first, each to the shard with the least so far (ties to the
+// lower shard), which keeps the largest shard near the mean once there
+// are several units per shard. Whole cells go round-robin over the matrix
+// plan in its own order, which lists every cell under one scheduler
+// before the next scheduler, so each shard gets its share of every kind
+// of run.
 #pragma once
 
 #include <algorithm>
@@ -28,6 +32,7 @@
 #include <optional>
 #include <string>
 #include <utility>
+#include <vector>
 
 namespace oncecheck::runner {
 
@@ -39,6 +44,21 @@ struct shard_spec {
   bool owns(std::uint64_t u) const noexcept { return u % count == index - 1; }
   std::string text() const { return std::to_string(index) + "/" + std::to_string(count); }
 };
+
+// The shard (1..shards) of each unit, dealt by size as above.
+inline std::vector<unsigned> deal_by_size(const std::vector<double>& sizes, unsigned shards) {
+  std::vector<std::size_t> order(sizes.size());
+  for (std::size_t u = 0; u < order.size(); ++u) order[u] = u;
+  std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return sizes[a] > sizes[b]; });
+  std::vector<double> load(shards, 0.0);
+  std::vector<unsigned> owner(sizes.size(), 1);
+  for (const std::size_t u : order) {
+    const auto least = std::size_t(std::min_element(load.begin(), load.end()) - load.begin());
+    owner[u] = unsigned(least + 1);
+    load[least] += sizes[u];
+  }
+  return owner;
+}
 
 // "I/N" with 1 <= I <= N <= 4096, both in decimal digits; nullopt otherwise.
 inline std::optional<shard_spec> parse_shard(const std::string& text) {

@@ -1,7 +1,8 @@
 // shard_units: one shard's share of a split cell (harness/runner/shard.hpp)
 // run in this process: the units dealt to it, in unit order, joined into
 // one part (harness/runner/join_parts.hpp). An engine gives the number of
-// units and how to run unit u in the seconds left; this does the rest.
+// units, how to run unit u in the seconds left, and optionally the shard
+// of each unit (deal_by_size; none: round-robin); this does the rest.
 //
 // A shard stops at its first failing unit (the units after it are counted
 // as covered, not run: the cell has failed, and the lowest failing unit,
@@ -22,7 +23,7 @@ namespace oncecheck::runner {
 
 template <class RunUnit>
 cell_result run_units(const cell_result& blank, const shard_spec& s, std::uint64_t units, double time_limit_s,
-                      RunUnit run_unit) {
+                      RunUnit run_unit, const std::vector<unsigned>& owner = {}) {
   const auto start = std::chrono::steady_clock::now();
   auto left_s = [&] {
     return time_limit_s - std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
@@ -32,7 +33,7 @@ cell_result run_units(const cell_result& blank, const shard_spec& s, std::uint64
   std::uint64_t not_started = 0;
   bool stop = false;
   for (std::uint64_t u = 0; u < units; ++u) {
-    if (!s.owns(u)) continue;
+    if (owner.empty() ? !s.owns(u) : owner[u] != s.index) continue;
     cell_result part;
     if (stop || left_s() <= 0 || interrupt_requested()) {
       part = blank;  // covered, not run
