@@ -100,14 +100,15 @@ endef
 
 # $(call check_models_sharded,BUILD,NAME,EXTRA): JOBS shards of each engine
 # (models/shards.sh lists them), JOBS at a time on GNU parallel, one core
-# each; a shard that fails (it crashed or was killed: a shard whose cells
+# each, with parallel's progress bar on a terminal (--bar; a log would get
+# a line per update); a shard that fails (it crashed or was killed: a shard whose cells
 # differ still exits 0) is run once more, then named. The shards' files are
 # merged into NAME-relacy.json, NAME-explore.json and NAME.json, and the
 # merge compares the joined cells with models/expected.tsv.
 define check_models_sharded
 mkdir -p $(RESULTS)/shards; rm -f $(RESULTS)/shards/$(2)-*; \
 models/shards.sh jobs $(1) $(2) $(JOBS) $(RESULTS)/shards "--budget $(BUDGET)" "$(if $(FULL),--detection-schedulers full)" "$(3)" \
-  | parallel -j $(JOBS) --bar --retries 2 --joblog $(RESULTS)/$(2).joblog; \
+  | parallel -j $(JOBS) $$([ -t 2 ] && echo --bar) --retries 2 --joblog $(RESULTS)/$(2).joblog; \
 failed=$$(models/shards.sh failed $(RESULTS)/$(2).joblog | tr '\n' ';'); \
 $(1)/oncecheck-model --merge $(RESULTS)/shards/$(2)-relacy-*.json --json $(RESULTS)/$(2)-relacy.json >/dev/null 2>&1; \
 $(1)/oncecheck-model --merge $(RESULTS)/shards/$(2)-explore-*.json --json $(RESULTS)/$(2)-explore.json >/dev/null 2>&1; \
