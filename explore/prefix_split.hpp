@@ -8,8 +8,9 @@
 // per prefix, milliseconds each), up to `max_depth`. It depends on the
 // program and the bound only, never on the number of shards, so 1, 2 or 4
 // shards explore the same subtrees and their totals add up to the same
-// figure. That figure is larger than an unsplit dpor run's, since the
-// top d levels are not reduced (docs/results.md).
+// figure. That figure may differ from an unsplit dpor run's: the top d
+// levels are not reduced, and are explored in thread order
+// (docs/results.md).
 //
 // Failures met while listing are not reported: every execution listed
 // belongs to one subtree, whose search finds it.
