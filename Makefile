@@ -8,7 +8,7 @@ TSAN    := build/tsan
 RESULTS := build/results
 # Debian packages only (DEVELOPERS.md); nothing is downloaded at build time.
 PACKAGES := cmake g++ make relacy-dev libcli11-dev libbenchmark-dev libgtest-dev \
-            nlohmann-json3-dev python3-matplotlib python3-hypothesis chromium
+            nlohmann-json3-dev python3-matplotlib python3-hypothesis chromium parallel
 # make stress: rounds per cell, threads per round, seconds without progress
 # before a round is a hang.
 STRESS_ROUNDS  ?= 2000
@@ -21,6 +21,10 @@ PROGRAMS ?= 100000
 FULL ?=
 # make check-models: quick or default iteration budgets.
 BUDGET ?= default
+# make check-models JOBS=N: the matrix as N shards of each engine through
+# GNU parallel (harness/runner/shard.hpp), then merged and compared; unset:
+# one run per engine, as before.
+JOBS ?=
 # make report BASELINE=path/to/old/results: deltas against an earlier run.
 BASELINE ?=
 # The report is Python run by Debian's interpreter, the one that sees
@@ -43,8 +47,8 @@ BENCH_MIN_TIME ?= 1
 # make install: where the headers, runners and CMake package go.
 PREFIX ?= /usr/local
 
-.PHONY: help deps build build-tsan build-asan impl-build test check-models check-programs stress bench report \
-        runners install package clean
+.PHONY: help deps build build-tsan build-asan impl-build test check-models check-programs stress bench bench-shards \
+        report runners install package clean
 
 help: ## this list
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 16
@@ -74,12 +78,13 @@ test: build build-tsan ## unit tests, a quick model matrix, quick plain and TSan
 	@ctest --preset release || { tests/failure_recap.sh $(RELEASE); exit 1; }
 	@ctest --preset tsan || { tests/failure_recap.sh $(TSAN); exit 1; }
 
+CHECK_MODELS = $(if $(JOBS),check_models_sharded,check_models)
 ifeq ($(IMPL),)
-check-models: build ## every design-or-flaw x scenario under Relacy and the explorer, compared with models/expected.tsv (IMPL=my_map.hpp: your design)
-	@$(call check_models,$(RELEASE),models,--catalogue-json $(RESULTS)/designs.json)
+check-models: build ## every design-or-flaw x scenario under Relacy and the explorer, compared with models/expected.tsv (IMPL=my_map.hpp: your design; JOBS=N: N shards on GNU parallel)
+	@$(call $(CHECK_MODELS),$(RELEASE),models,--catalogue-json $(RESULTS)/designs.json)
 else
 check-models: impl-build
-	@$(call check_models,$(IMPL_BUILD),models-impl,--other-results $(RESULTS)/stress-impl.json)
+	@$(call $(CHECK_MODELS),$(IMPL_BUILD),models-impl,--other-results $(RESULTS)/stress-impl.json)
 endif
 
 # $(call check_models,BUILD,NAME,EXTRA): Relacy's schedulers (random, bound;
@@ -96,6 +101,26 @@ $(1)/oncecheck-explore --check-all --budget $(BUDGET) --expected models/expected
 $(1)/oncecheck-model --merge $(RESULTS)/$(2)-relacy.json $(RESULTS)/$(2)-explore.json --json $(RESULTS)/$(2).json \
   && echo "check-models: results in $(RESULTS)/$(2).json"; \
 test $$relacy = 0 && test $$explore = 0
+endef
+
+# $(call check_models_sharded,BUILD,NAME,EXTRA): JOBS shards of each engine
+# (models/shards.sh lists them), JOBS at a time on GNU parallel, one core
+# each, with parallel's progress bar on a terminal (--bar; a log would get
+# a line per update); a shard that fails (it crashed or was killed: a shard whose cells
+# differ still exits 0) is run once more, then named. The shards' files are
+# merged into NAME-relacy.json, NAME-explore.json and NAME.json, and the
+# merge compares the joined cells with models/expected.tsv.
+define check_models_sharded
+mkdir -p $(RESULTS)/shards; rm -f $(RESULTS)/shards/$(2)-*; \
+models/shards.sh jobs $(1) $(2) $(JOBS) $(RESULTS)/shards "--budget $(BUDGET)" "$(if $(FULL),--detection-schedulers full)" "$(3)" \
+  | parallel -j $(JOBS) $$([ -t 2 ] && echo --bar) --retries 2 --joblog $(RESULTS)/$(2).joblog; \
+failed=$$(models/shards.sh failed $(RESULTS)/$(2).joblog | tr '\n' ';'); \
+$(1)/oncecheck-model --merge $(RESULTS)/shards/$(2)-relacy-*.json --json $(RESULTS)/$(2)-relacy.json >/dev/null 2>&1; \
+$(1)/oncecheck-model --merge $(RESULTS)/shards/$(2)-explore-*.json --json $(RESULTS)/$(2)-explore.json >/dev/null 2>&1; \
+$(1)/oncecheck-model --merge $(RESULTS)/shards/$(2)-{relacy,explore}-*.json --json $(RESULTS)/$(2).json --expected models/expected.tsv; merged=$$?; \
+if [ -n "$$failed" ]; then echo "check-models: failed after a retry (joblog $(RESULTS)/$(2).joblog):" $$failed >&2; exit 1; fi; \
+echo "check-models: $(JOBS) shards per engine, joblog $(RESULTS)/$(2).joblog, results in $(RESULTS)/$(2).json"; \
+test $$merged = 0
 endef
 
 check-programs: build build-tsan ## random_programs over 10^5 programs per correct design, every engine (long)
@@ -149,6 +174,12 @@ stress: build build-tsan ## every cell on real threads, plain and TSan -> build/
 	  && echo "stress: results in $(RESULTS)/stress.json"; \
 	test $$plain = 0 && test $$tsan = 0
 endif
+
+# make bench-shards: one big cell split into 1, 2, 4, 8 shards (wall time,
+# balance), then make check-models JOBS=1 against JOBS=2 (minutes). Figures,
+# not a test: models/bench_shards.sh.
+bench-shards: build ## sharding's figures on this machine: a big cell in 1-8 shards, JOBS=2 vs JOBS=1
+	@models/bench_shards.sh $(RELEASE) matrix
 
 # bench.json is written under a temporary name and renamed: an interrupted
 # run leaves the previous bench.json (or none), never half of one.

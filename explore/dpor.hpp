@@ -46,6 +46,24 @@
 //
 // reduce = false gives plain DFS: every enabled thread at every node, no
 // sleep sets (the reference the tests compare the reduction against).
+//
+// A subtree (sharded searches, harness/runner/shard.hpp): with `prefix`
+// set, the search explores only the executions that begin with those
+// choices. Races a subtree finds would add backtrack points to nodes above
+// the split, which other subtrees own, so the split is made sound without
+// any communication: above the split depth every enabled thread (within
+// the bound) is explored, by one subtree each, in thread order (no
+// reduction there, the persistent set is all of them); the sleep sets the
+// subtree inherits are those of that order, computed from the prefix alone
+// (the siblings before the prefix's thread count as explored, they are
+// other subtrees'; but their transitions never ran here, so their tails are
+// unknown and they do not sleep below: `untold`); below the split DPOR runs
+// as usual, and backtrack
+// points above it are dropped (they are all explored already). A prefix
+// whose thread is asleep, or out of the bound, is a subtree with nothing
+// new: one redundant execution. `max_depth` (with reduce = false) stops
+// branching below that depth: its executions list the prefixes of a split
+// (explore/prefix_split.hpp).
 #pragma once
 
 #include <array>
@@ -65,6 +83,8 @@ class dpor_scheduler final : public scheduler {
   struct options {
     bool reduce = true;
     std::optional<int> preemption_bound;
+    std::vector<std::uint8_t> prefix;  // explore only the subtree under these choices
+    int max_depth = -1;                // reduce = false: branch only above this depth
   };
 
   dpor_scheduler() = default;
@@ -83,8 +103,8 @@ class dpor_scheduler final : public scheduler {
       replay_ = 0;
       return true;
     }
-    // The deepest node with a thread still to try.
-    for (int k = int(path_.size()) - 1; k >= 0; --k) {
+    // The deepest node with a thread still to try (below a subtree's split).
+    for (int k = int(path_.size()) - 1; k >= split(); --k) {
       node& nd = path_[std::size_t(k)];
       const thread_set todo = candidates(nd);
       if (!todo) continue;
@@ -109,6 +129,7 @@ class dpor_scheduler final : public scheduler {
                                  " found other threads enabled");
       return nd.chosen;
     }
+    if (o_.max_depth >= 0 && d >= o_.max_depth) return lowest(v.enabled);
     node nd;
     nd.enabled = v.enabled;
     nd.prev = v.last;
@@ -121,13 +142,15 @@ class dpor_scheduler final : public scheduler {
         const tail& taken_tail = parent.tail_of(parent.chosen);
         const thread_set asleep = parent.sleep | (parent.done & ~bit(parent.chosen));
         for (int r = 0; r < v.threads; ++r)
-          if (has(asleep, r) && !dependent(parent.next[std::size_t(r)], parent.tail_of(r), taken, taken_tail)) {
+          if (has(asleep, r) && !has(parent.untold, r) &&
+              !dependent(parent.next[std::size_t(r)], parent.tail_of(r), taken, taken_tail)) {
             nd.sleep |= bit(r);
             nd.set_tail(r, parent.tail_of(r));  // the same transition, not yet taken
           }
       }
     }
     thread_set todo = v.enabled & ~nd.sleep;
+    if (d < split()) return take_prefix(std::move(nd), d);
     if (o_.reduce) {
       thread_set allowed = 0;
       for (int t = 0; t < v.threads; ++t)
@@ -254,13 +277,54 @@ class dpor_scheduler final : public scheduler {
   double estimated_fraction() const override {
     if (exhausted_) return 1.0;
     double fraction = 0, weight = 1;
-    for (const node& nd : path_) {
+    for (std::size_t k = std::size_t(split()); k < path_.size(); ++k) {
+      const node& nd = path_[k];
       const int branches = std::popcount(nd.done | candidates(nd));
       if (branches <= 0) break;
       fraction += weight * double(std::popcount(nd.done) - 1) / branches;
       weight /= branches;
     }
     return fraction;
+  }
+
+  // The choices of the current execution's nodes (with max_depth: one
+  // prefix of a split).
+  std::vector<std::uint8_t> choices() const {
+    std::vector<std::uint8_t> out;
+    for (const node& nd : path_) out.push_back(std::uint8_t(nd.chosen));
+    return out;
+  }
+
+  // Where the search stands between two executions: the path of the last
+  // one with each node's backtrack, done and sleep sets, and the counts
+  // (explore/checkpoint.hpp writes it to a file and reads it back).
+  // Restoring it into a scheduler of the same options, before its first
+  // begin_execution, goes on exactly where the saved one would have.
+  struct node_state {
+    thread_set enabled = 0, backtrack = 0, done = 0, sleep = 0;
+    int chosen = -1, prev = -1, preemptions = 0;
+    std::vector<step> next;
+    std::vector<tail> tails;
+    thread_set untold = 0;
+  };
+  struct search_state {
+    bool started = false, exhausted = false;
+    std::uint64_t executions = 0, redundant = 0;
+    std::vector<node_state> path;
+  };
+  search_state save() const {
+    search_state s{started_, exhausted_, executions_, redundant_runs_, {}};
+    for (const node& nd : path_)
+      s.path.push_back(
+          {nd.enabled, nd.backtrack, nd.done, nd.sleep, nd.chosen, nd.prev, nd.preemptions, nd.next, nd.tails, nd.untold});
+    return s;
+  }
+  void restore(const search_state& s) {
+    started_ = s.started, exhausted_ = s.exhausted, executions_ = s.executions, redundant_runs_ = s.redundant;
+    path_.clear();
+    for (const node_state& n : s.path)
+      path_.push_back({n.enabled, n.backtrack, n.done, n.sleep, n.chosen, n.prev, n.preemptions, n.next, n.tails,
+                       n.untold});
   }
 
   // Complete executions that were not sleep-set blocked: one per trace.
@@ -275,6 +339,7 @@ class dpor_scheduler final : public scheduler {
     int preemptions = 0;  // before this node's step
     std::vector<step> next;
     std::vector<tail> tails;  // by thread; empty until known
+    thread_set untold = 0;    // done here by other subtrees: their tails are unknown
 
     const tail& tail_of(int t) const {
       static const tail none;
@@ -318,6 +383,28 @@ class dpor_scheduler final : public scheduler {
 
   static int lowest(thread_set s) noexcept { return std::countr_zero(s); }
 
+  int split() const noexcept { return int(o_.prefix.size()); }
+
+  // Node d above a subtree's split: the prefix's thread, with the threads
+  // before it in thread order (not asleep, within the bound) counted as
+  // explored, so the sleep sets below are those of the full top.
+  int take_prefix(node nd, int d) {
+    const int t = o_.prefix[std::size_t(d)];
+    if (!has(nd.enabled, t))
+      throw std::runtime_error("explore: a subtree's prefix does not fit the program: thread " + std::to_string(t) +
+                               " is not enabled at step " + std::to_string(d));
+    if (o_.reduce && (has(nd.sleep, t) || !within_bound(nd, t))) {
+      redundant_ = true;  // its executions are another subtree's, or out of the bound
+      return lowest(nd.enabled);
+    }
+    nd.chosen = t;
+    nd.backtrack = nd.done = bit(t);
+    for (int u = 0; u < t; ++u)
+      if (has(nd.enabled & ~nd.sleep, u) && within_bound(nd, u)) nd.done |= bit(u), nd.untold |= bit(u);
+    path_.push_back(std::move(nd));
+    return t;
+  }
+
   bool preempts(const node& nd, int t) const noexcept { return nd.prev >= 0 && t != nd.prev && has(nd.enabled, nd.prev); }
   bool within_bound(const node& nd, int t) const noexcept {
     return !o_.preemption_bound || nd.preemptions + (preempts(nd, t) ? 1 : 0) <= *o_.preemption_bound;
@@ -333,11 +420,13 @@ class dpor_scheduler final : public scheduler {
 
   int pick(const node& nd, thread_set todo) const { return has(todo, nd.prev) ? nd.prev : lowest(todo); }
 
+  // Nodes above a subtree's split explore every thread already.
   void add_backtrack(int i, int q) {
+    if (i < split()) return;
     node& nd = path_[std::size_t(i)];
     nd.backtrack |= has(nd.enabled, q) ? bit(q) : nd.enabled;
     if (within_bound(nd, q) || !has(nd.enabled, q)) return;
-    for (int j = i - 1; j >= 0; --j) {
+    for (int j = i - 1; j >= split(); --j) {
       node& earlier = path_[std::size_t(j)];
       if (earlier.prev >= 0 && has(earlier.enabled, earlier.prev)) continue;
       earlier.backtrack |= has(earlier.enabled, q) ? bit(q) : earlier.enabled;

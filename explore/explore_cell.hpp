@@ -15,6 +15,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstdio>
 #include <memory>
 #include <optional>
 #include <string>
@@ -25,6 +26,8 @@
 #include "dpor.hpp"
 #include "engine.hpp"
 #include "pct.hpp"
+#include "prefix_split.hpp"
+#include "checkpoint.hpp"
 #include "replay.hpp"
 
 namespace oncecheck::explore {
@@ -38,6 +41,12 @@ struct explore_options {
   std::uint64_t seed = 1;
   int max_steps = 20000;  // per execution; more is a livelock
   std::optional<std::string> replay;  // a replay string: run that execution only
+  std::vector<std::uint8_t> prefix;    // dpor, dfs: only the subtree under it (prefix_split.hpp)
+  // dpor, dfs (checkpoint.hpp): where a search that stops before its end
+  // (budget, time limit, SIGINT) writes its place, and a place to go on
+  // from; `label` names the cell in it.
+  std::string checkpoint, label;
+  std::optional<std::string> resume;
 };
 
 struct explore_result {
@@ -90,7 +99,8 @@ class scenario_program final : public program {
 
 inline std::unique_ptr<scheduler> make_scheduler(const explore_options& o, int threads) {
   if (o.scheduler == "dpor" || o.scheduler == "dfs")
-    return std::make_unique<dpor_scheduler>(dpor_scheduler::options{o.scheduler == "dpor", o.preemption_bound});
+    return std::make_unique<dpor_scheduler>(
+        dpor_scheduler::options{o.scheduler == "dpor", o.preemption_bound, o.prefix, -1});
   if (o.scheduler == "pct")
     return std::make_unique<pct_scheduler>(threads, pct_scheduler::options{o.pct_depth, o.seed, o.max_executions});
   throw std::invalid_argument("explore: no scheduler " + o.scheduler);
@@ -135,6 +145,18 @@ inline explore_result explore_program(program& p, const explore_options& o) {
   std::unique_ptr<scheduler> s = make_scheduler(o, p.threads());
   auto* dpor = dynamic_cast<dpor_scheduler*>(s.get());
   out.preemption_bound = dpor ? s->preemption_bound() : std::nullopt;
+  if ((o.resume || !o.checkpoint.empty()) && !dpor)
+    throw std::invalid_argument("--checkpoint and --resume are for the tree searches (dpor, dfs), not " + o.scheduler);
+  double earlier_ms = 0;  // the sessions before a resumed one
+  if (dpor && o.resume) {
+    const checkpoint c = read_checkpoint(*o.resume);
+    if (c.cell != o.label || c.scheduler != o.scheduler || c.preemption_bound != o.preemption_bound ||
+        c.prefix != o.prefix)
+      throw std::invalid_argument("--resume " + *o.resume + ": a checkpoint of " + c.cell + " [" + c.scheduler +
+                                  "], not of this search");
+    dpor->restore(c.search);
+    earlier_ms = c.elapsed_ms;
+  }
   std::uint64_t runs = 0;
   std::optional<execution_result> failure;
   while (true) {
@@ -148,6 +170,12 @@ inline explore_result explore_program(program& p, const explore_options& o) {
       failure = std::move(r);
       break;
     }
+  }
+  if (dpor && !failure && !s->exhausted() && !o.checkpoint.empty()) {
+    write_checkpoint(o.checkpoint, {o.label, o.scheduler, o.preemption_bound, o.prefix, earlier_ms + elapsed_ms(),
+                                    dpor->save()});
+    std::fprintf(stderr, "checkpoint: %s (%llu executions so far; --resume %s goes on)\n", o.checkpoint.c_str(),
+                 static_cast<unsigned long long>(dpor->executions()), o.checkpoint.c_str());
   }
   out.executions = dpor ? dpor->executions() : runs;
   out.redundant_executions = dpor ? dpor->redundant_executions() : 0;
@@ -222,6 +250,21 @@ inline explore_result explore_programs(program& p, explore_options o) {
   }
   all.elapsed_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
   return all;  // not exhausted: there is always a next program
+}
+
+// The subtrees a sharded dpor search of the scenario is cut into.
+template <class Scenario>
+std::vector<prefix> split_cell(const explore_options& o, int threads = Scenario::model_threads) {
+  scenario_program<Scenario> p(threads);
+  return split_prefixes(p, o.preemption_bound, o.max_steps);
+}
+
+// Their sizes, estimated for dealing them to shards.
+template <class Scenario>
+std::vector<double> estimate_cell_subtrees(const explore_options& o, const std::vector<prefix>& prefixes,
+                                           int threads = Scenario::model_threads) {
+  scenario_program<Scenario> p(threads);
+  return estimate_subtrees(p, prefixes, o.preemption_bound, o.max_steps);
 }
 
 // Runs a scenario; a run that ended blocked asks the scenario why (its

@@ -37,6 +37,8 @@ struct settings {
   int preemption_bound = -1;  // -1: none
   int pct_depth = 3;
   int max_steps = 20000;
+  std::string checkpoint;             // explore/checkpoint.hpp
+  std::optional<std::string> resume;
 };
 
 explore_options options_of(const run_request& r, const settings& s) {
@@ -49,7 +51,14 @@ explore_options options_of(const run_request& r, const settings& s) {
   o.seed = r.options.seed;
   o.max_steps = s.max_steps;
   o.replay = r.replay;
+  o.checkpoint = s.checkpoint, o.resume = s.resume;
   return o;
+}
+
+// A search cut into units for shards: dpor and pct, not dfs (a reference),
+// not a scenario that draws programs (each its own search), not a replay.
+bool splittable(const cell& c, const run_request& r) {
+  return !c.draws_programs && !r.replay && (r.scheduler == "dpor" || r.scheduler == "pct");
 }
 
 cell_result to_cell_result(const cell& c, const explore_result& x) {
@@ -80,11 +89,47 @@ cell_result to_cell_result(const cell& c, const explore_result& x) {
   return out;
 }
 
+// A shard's part of a split cell (harness/runner/shard.hpp): pct's
+// executions in runner::random_parts parts, part u with its share of the
+// budget and a seed of its own; dpor's tree in the subtrees under the
+// prefixes of prefix_split.hpp, dealt by their estimated sizes, each
+// explored to its end or to the time left.
+template <class Scenario>
+cell_result run_shard(const cell& c, const run_request& r, const explore_options& o) {
+  std::vector<prefix> prefixes;
+  std::vector<unsigned> owner;  // pct: round-robin
+  if (o.scheduler != "pct") {
+    prefixes = split_cell<Scenario>(o);
+    owner = runner::deal_by_size(estimate_cell_subtrees<Scenario>(o, prefixes), r.shard->count);
+  }
+  const std::uint64_t units = o.scheduler == "pct" ? runner::random_parts : prefixes.size();
+  cell_result blank = c.blank("model", o.scheduler);
+  blank.threads = Scenario::model_threads;
+  blank.executions = 0;
+  blank.preemption_bound = o.preemption_bound;
+  return runner::run_units(blank, *r.shard, units, o.time_limit_s, [&](std::uint64_t u, double left_s) {
+    explore_options one = o;
+    one.time_limit_s = left_s;
+    if (o.scheduler == "pct") {
+      const auto [first, end] = runner::part_range(o.max_executions, u, units);
+      one.max_executions = end - first;
+      one.seed = runner::part_seed(o.seed, u);
+    } else {
+      one.prefix = prefixes[u];
+    }
+    return to_cell_result(c, explore_cell<Scenario>(one));
+  }, owner);
+}
+
 struct entries {
   template <class V, template <class, class> class S>
   static runner::entry_point entry() {
     return [](const cell& c, const run_request& r) {
-      const explore_result x = explore_cell<S<typename V::template map<backend>, backend>>(options_of(r, active()));
+      using scenario = S<typename V::template map<backend>, backend>;
+      if (r.shard && splittable(c, r)) return run_shard<scenario>(c, r, options_of(r, active()));
+      explore_options o = options_of(r, active());
+      o.label = c.row() + " " + c.scenario;
+      const explore_result x = explore_cell<scenario>(o);
       if (x.replay_diverged)  // bad input, found only by following it: one line and exit 2
         throw std::invalid_argument("--replay '" + *r.replay + "' is not a schedule of " + c.scenario + ": " + x.reason);
       return to_cell_result(c, x);
@@ -146,6 +191,13 @@ class explore_engine final : public runner::engine {
     app.add_option("--max-steps", s.max_steps, "steps per execution before it is a livelock")
         ->transform(runner::whole_number(10, 10'000'000));
     app.add_option("--replay", r.replay, "a failure's replay string: run exactly that execution");
+    // One search in this process: not a matrix, a shard or a replay.
+    auto* checkpoint = app.add_option("--checkpoint", s.checkpoint,
+                                      "dpor, dfs: where a search stopped before its end writes its place")
+                           ->check([](const std::string& path) { return runner::check_output_path("--checkpoint", path).value_or(""); });
+    auto* resume = app.add_option("--resume", s.resume, "dpor, dfs: go on from a checkpoint file")->check(CLI::ExistingFile);
+    for (auto* o : {checkpoint, resume})
+      for (const char* other : {"--check-all", "--shard", "--replay"}) o->excludes(other);
   }
 
   std::vector<std::string> request_args(const run_request& r) const override {
@@ -175,6 +227,7 @@ class explore_engine final : public runner::engine {
   }
 
   cell_result run(const cell& c, const run_request& r) override { return entries_[c.index](c, r); }
+  bool splits(const cell& c, const run_request& r) const override { return splittable(c, r); }
 
   std::optional<std::string> check_replay(const std::string& text, const cell& c, const run_request&) const override {
     const auto schedule = decode_schedule(text, std::size_t(entries::active().max_steps));

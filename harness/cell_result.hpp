@@ -70,6 +70,15 @@ struct cell_result {
   // every design fails the same way, recursive_keys' cycle, says nothing
   // about a flaw): a row of the time-to-detection table. Set with `expected`.
   bool counts_for_detection = false;
+  // A part of a sharded run (harness/runner/shard.hpp): the cell was cut
+  // into `units_total` units of work, of which this result covers `units`
+  // (the ones dealt to shard `shard`, "I/N"; all of them once merged), and
+  // its failure, if any, is that of unit `first_failure_unit`. Absent from
+  // the JSON of an unsharded run.
+  std::optional<std::uint64_t> units_total;
+  std::uint64_t units = 0;
+  std::optional<std::uint64_t> first_failure_unit;
+  std::string shard;
   // The engine's token for the failing schedule (Relacy's scheduler state);
   // the runner turns it into the `replay` command. Not part of the JSON.
   std::string replay_state;
@@ -133,6 +142,13 @@ inline void to_json(nlohmann::json& j, const cell_result& c) {
   if (!c.latency.empty()) j["latency"] = c.latency;
   if (c.program) j["program"] = *c.program;
   if (c.shrunk) j["shrunk"] = *c.shrunk;
+  if (c.units_total) {
+    j["units_total"] = *c.units_total;
+    j["units"] = c.units;
+    j["first_failure_unit"] =
+        c.first_failure_unit ? nlohmann::json(*c.first_failure_unit) : nlohmann::json(nullptr);
+  }
+  if (!c.shard.empty()) j["shard"] = c.shard;
   if (c.executions) {
     j["executions"] = *c.executions;
     j["preemption_bound"] = c.preemption_bound ? nlohmann::json(*c.preemption_bound) : nlohmann::json(nullptr);
@@ -165,6 +181,13 @@ inline void from_json(const nlohmann::json& j, cell_result& c) {
   if (j.contains("latency")) j.at("latency").get_to(c.latency);
   if (j.contains("program")) c.program = j.at("program").get<program_text>();
   if (j.contains("shrunk")) c.shrunk = j.at("shrunk").get<shrunk_program>();
+  if (j.contains("units_total")) {
+    c.units_total = j.at("units_total").get<std::uint64_t>();
+    c.units = j.value("units", std::uint64_t(0));
+    const auto& u = j.value("first_failure_unit", nlohmann::json(nullptr));
+    c.first_failure_unit = u.is_null() ? std::nullopt : std::optional<std::uint64_t>(u.get<std::uint64_t>());
+  }
+  c.shard = j.value("shard", "");
   if (j.contains("executions")) {
     c.executions = j.at("executions").get<std::uint64_t>();
     const auto& b = j.value("preemption_bound", nlohmann::json(nullptr));

@@ -20,10 +20,42 @@ namespace {
 using runner::cell;
 using runner::run_request;
 
+// A search cut into units for shards (harness/runner/shard.hpp): the random
+// scheduler's iterations, not a scenario that draws programs. Relacy's
+// tree searches (bound, full) are dealt whole: their state can be given a
+// start (test_params::initial_state) but not an end, so a subtree cannot
+// be fixed.
+bool splittable(const cell& c, const run_request& r) {
+  return !c.draws_programs && !r.replay && r.scheduler == "random";
+}
+
+// A shard's part of a random cell: iterations 1..N of the whole run in
+// runner::random_parts contiguous ranges. Relacy seeds iteration i with i,
+// so the parts run exactly the iterations the unsplit run would, and a
+// failure's replay state names its iteration in the whole run.
+template <class V, template <class, class> class S>
+cell_result run_shard(const cell& c, const run_request& r) {
+  cell_result blank = c.blank("model", r.scheduler);
+  blank.threads = c.model_threads;
+  const std::uint64_t units = runner::random_parts;
+  return runner::run_units(blank, *r.shard, units, r.time_limit_s, [&](std::uint64_t u, double left_s) {
+    const auto [first, end] = runner::part_range(r.iterations, u, units);
+    if (first == end) {
+      cell_result none = blank;
+      none.reason = "no iteration in this part";
+      return none;
+    }
+    budget b{end - first, left_s, r.context_bound, r.progress};
+    b.first_iteration = first + 1;
+    return run_cell<V, S>(scheduler::random, b, std::nullopt);
+  });
+}
+
 struct entries {
   template <class V, template <class, class> class S>
   static runner::entry_point entry() {
-    return [](const cell&, const run_request& r) {
+    return [](const cell& c, const run_request& r) {
+      if (r.shard && splittable(c, r)) return run_shard<V, S>(c, r);
       const budget b{r.iterations, r.time_limit_s, r.context_bound, r.progress};
       return run_cell<V, S>(*parse_scheduler(r.scheduler), b, r.replay);
     };
@@ -117,6 +149,7 @@ class relacy_engine final : public runner::engine {
   }
 
   cell_result run(const cell& c, const run_request& r) override { return entries_[c.index](c, r); }
+  bool splits(const cell& c, const run_request& r) const override { return splittable(c, r); }
 
   std::optional<std::string> check_replay(const std::string& state, const cell& c,
                                           const run_request& r) const override {

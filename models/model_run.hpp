@@ -51,6 +51,10 @@ struct budget {
   double time_limit_s = 60;
   unsigned context_bound = 2;  // preemptions per schedule (bound scheduler)
   bool progress = false;  // a progress line on stderr every few seconds
+  // random: the number of the first iteration (its seed, in Relacy's random
+  // scheduler); 0 is the start. A part of a sharded cell runs iterations
+  // first_iteration .. first_iteration + iterations - 1 of the whole run.
+  std::uint64_t first_iteration = 0;
 };
 
 // The budget of the run in progress, read at the start of every iteration.
@@ -316,6 +320,11 @@ cell_result run_cell(scheduler sched, const budget& b, const std::optional<std::
     p.initial_state = replay_state->c_str();
     p.collect_history = true;
     p.iteration_count = ~0ull;
+  } else if (b.first_iteration > 0 && sched == scheduler::random) {
+    // Relacy's state "N " starts at iteration N; its random scheduler stops
+    // after iteration iteration_count.
+    p.initial_state = std::to_string(b.first_iteration).c_str();
+    p.iteration_count = b.first_iteration + b.iterations - 1;
   }
   std::uint64_t programs = 0;
   rl::test_result_e r;

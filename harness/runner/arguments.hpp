@@ -34,6 +34,7 @@
 #include <CLI/CLI.hpp>
 
 #include "replay.hpp"
+#include "shard.hpp"
 
 namespace oncecheck::runner {
 
@@ -78,6 +79,16 @@ inline CLI::Validator finite_number(double lo, double hi) {
         return {};
       },
       "NUMBER in [" + plain_number(lo) + ", " + plain_number(hi) + "]");
+}
+
+// The CLI11 check of --shard: the message names the value.
+inline CLI::Validator shard_value() {
+  return CLI::Validator(
+      [](std::string& text) -> std::string {
+        if (parse_shard(text)) return {};
+        return "'" + text + "' is not a shard: I/N with 1 <= I <= N <= 4096 (the I-th of N shards)";
+      },
+      "I/N");
 }
 
 // A message as one line: a value with a newline or another control

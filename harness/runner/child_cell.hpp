@@ -46,6 +46,7 @@ inline std::vector<std::string> request_argv(const engine& e, const run_request&
   out.insert(out.end(), {"--seed", std::to_string(r.options.seed)});
   for (auto& a : param_args(r)) out.push_back(std::move(a));
   if (r.replay) out.insert(out.end(), {"--replay", *r.replay});
+  if (r.shard) out.insert(out.end(), {"--shard", r.shard->text()});
   return out;
 }
 

@@ -60,6 +60,11 @@ class engine {
                                      const std::string& budget, const run_request& base) const = 0;
   virtual std::string expected_of(const expected_row& row, const std::string& scheduler) const = 0;
 
+  // Whether a run of `c` under `r` is cut into units of work (shard.hpp):
+  // then run() with r.shard set runs that shard's units and gives a part.
+  // A cell it does not split is dealt whole to one shard of a matrix.
+  virtual bool splits(const cell&, const run_request&) const { return false; }
+
   // Runs the cell in this process.
   virtual cell_result run(const cell& c, const run_request& r) = 0;
 

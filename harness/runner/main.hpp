@@ -13,7 +13,13 @@
 //     [--json FILE] [--junit FILE] [--design D] [--flaw F] [--scenario S]
 //                                             the whole matrix (also --all),
 //                                             or the cells the filters name
-//   P --merge A.json B.json --json OUT        concatenate results files
+//   P --merge A.json B.json --json OUT        concatenate results files, joining
+//     [--expected FILE]                       the parts of sharded cells; with
+//                                             --expected, compare the joined
+//                                             cells (exit 1 if any differ)
+//   ... --shard I/N                           a single cell or --check-all:
+//                                             only shard I's units of work
+//                                             (harness/runner/shard.hpp)
 //
 // Exit codes: 0 pass (a single cell passed, or gave --expect; the matrix
 // matched), 1 a failure, a differing cell, or a replay that did not
@@ -37,6 +43,8 @@
 #include "junit.hpp"
 #include "matrix_run.hpp"
 #include "output.hpp"
+#include "join_parts.hpp"
+#include "shard_units.hpp"
 #include "shrink_programs.hpp"
 
 namespace oncecheck::runner {
@@ -51,7 +59,8 @@ struct command {
   // Given on the command line: with --check-all, filters (an empty one is
   // bad input, not "every cell").
   bool design_named = false, flaw_named = false, scenario_named = false;
-  std::optional<std::string> catalogue_json, json, junit, expect;
+  std::optional<std::string> catalogue_json, json, junit, expect, shard;
+  bool expected_named = false;
   std::string design, flaw = "none", scenario;
   std::vector<std::string> params, merge;
   std::optional<std::uint64_t> programs;
@@ -90,6 +99,8 @@ inline void add_common_options(CLI::App& app, command& c) {
       ->delimiter(',');
   app.add_option("--stress-results,--other-results", c.matrix.other_results,
                  "another engine's results for the time-to-detection table");
+  app.add_option("--shard", c.shard, "run only shard I of N of the work (a part for --merge)")
+      ->transform(shard_value());
   app.add_option("--merge", c.merge, "concatenate these results files into --json")->expected(1, -1);
 }
 
@@ -131,6 +142,11 @@ inline std::optional<std::string> check_command(const engine& e, command& c) {
   if (c.matrix.budget != "quick" && c.matrix.budget != "default")
     return "unknown budget '" + c.matrix.budget + "' (known: quick, default)";
   if (c.request.replay && c.check_all) return "--replay runs one cell: not with --check-all";
+  if (c.shard) {
+    c.request.shard = parse_shard(*c.shard);
+    if (c.request.replay) return "--replay runs one schedule: not with --shard";
+    if (!c.merge.empty()) return "--merge joins shards' results: not with --shard";
+  }
   if (c.check_all) {
     for (const auto& [named, value, option] : {std::tuple{c.design_named, c.design, "--design"},
                                                std::tuple{c.flaw_named, c.flaw, "--flaw"},
@@ -168,11 +184,21 @@ inline std::optional<std::string> single_cells(const command& c, std::vector<con
 // interrupt stopped the engine's run itself (its verdict then covers only
 // part of the budget); an interrupt during the shrink after it only ends
 // the shrink.
+// A shard's part of a cell the engine does not split is the whole cell, run
+// by the shard that unit 0 is dealt to, and an empty part elsewhere.
+inline cell_result run_engine(engine& e, const cell& c, const run_request& r) {
+  if (!r.shard || e.splits(c, r)) return e.run(c, r);
+  run_request whole = r;
+  whole.shard.reset();
+  cell_result blank = c.blank(e.mode(), r.scheduler);
+  return run_units(blank, *r.shard, 1, r.time_limit_s, [&](std::uint64_t, double) { return e.run(c, whole); });
+}
+
 inline cell_result run_here(engine& e, const cell& c, const run_request& r, const std::string& display,
                             bool* cut_short = nullptr) {
   scenarios::mutable_run_options() = r.options;
   scenarios::current_replay_note() = {};
-  cell_result out = e.run(c, r);
+  cell_result out = run_engine(e, c, r);
   if (cut_short) *cut_short = interrupt_requested();
   record_failing_program(c, r, out);
   add_replay(e, out, r, display, scenarios::current_replay_note().text);
@@ -255,13 +281,31 @@ inline int run_single(engine& e, const command& c, const std::vector<const cell*
   return 0;
 }
 
-inline int merge_results(const command& c) {
+// --merge: the files' cells, each sharded cell's parts joined
+// (join_parts.hpp). Parts that do not add up (a shard missing) are named
+// and make it exit 1; with --expected the joined cells are compared with
+// the expected matrix as a matrix run compares them (shards leave that to
+// the merge: a part alone may miss what the whole cell finds).
+inline int merge_results(const engine& e, const command& c) {
   if (!c.json) return usage_error("--merge needs --json OUT");
   std::vector<cell_result> cells;
   for (const auto& m : c.merge)
     for (auto& r : read_results(m)) cells.push_back(std::move(r));
+  std::vector<std::string> problems;
+  cells = merge_parts(cells, problems);
+  int differing = 0;
+  if (c.expected_named) {
+    const expected_matrix m = load_expected(c.matrix.expected_path);
+    for (cell_result& r : cells)
+      if (r.expected.empty()) attach_expected(e, m, r, false);
+  }
   write_results(*c.json, cells);
-  return 0;
+  if (c.expected_named) {
+    print_matrix(cells);
+    differing = print_closing(cells, c.matrix.expected_path, *c.json);
+  }
+  for (const std::string& p : problems) std::fprintf(stderr, "%s --merge: %s\n", std::string(e.program()).c_str(), p.c_str());
+  return differing || !problems.empty() ? 1 : 0;
 }
 
 inline int dispatch(engine& e, command& c) {
@@ -274,12 +318,14 @@ inline int dispatch(engine& e, command& c) {
     write_catalogue(*c.catalogue_json);
     if (!c.check_all) return 0;
   }
-  if (!c.merge.empty()) return merge_results(c);
+  if (!c.merge.empty()) return merge_results(e, c);
   c.request.progress = c.request.progress || !c.quiet;
   c.request.result_path = c.json.value_or("");
   if (c.check_all) {
     c.matrix.json_path = c.json.value_or(e.default_results());
     c.matrix.junit_path = c.junit.value_or("");
+    c.matrix.shard = c.request.shard;
+    c.request.shard.reset();  // the matrix deals it (matrix_run.hpp)
     if (c.matrix.other_results.empty()) c.matrix.other_results = e.companion_results();
     return run_matrix(e, c.matrix, c.request);
   }
@@ -305,6 +351,7 @@ inline int main(engine& e, int argc, char** argv) {
   c.design_named = app.count("--design") > 0;
   c.flaw_named = app.count("--flaw") > 0;
   c.scenario_named = app.count("--scenario") > 0;
+  c.expected_named = app.count("--expected") > 0;
   try {
     return dispatch(e, c);
   } catch (const std::exception& ex) {

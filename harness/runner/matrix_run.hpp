@@ -9,6 +9,14 @@
 // previous results file as it was (a part of the matrix must not replace a
 // whole one) and writes the runs that ended to FILE.interrupted.json; the
 // children are stopped and the temporary directory removed either way.
+//
+// With --shard I/N a matrix run is one shard of it (shard.hpp): every cell
+// the engine splits runs as a child with --shard I/N (its share of the
+// cell's units), every other run goes whole to one shard, round-robin in
+// plan order. A shard does not compare: a part alone may miss what the
+// whole cell finds, so `--merge --expected` compares the joined cells; a
+// shard exits 0 once every run it was dealt has a result (a crash is a
+// result too, `assert`), 130 / 143 when interrupted.
 #pragma once
 
 #include <unistd.h>
@@ -44,6 +52,7 @@ struct matrix_options {
   // name (a scenario family name, notify_latency, names /1w and /2w); empty:
   // any.
   std::string only_design, only_flaw, only_scenario;
+  std::optional<shard_spec> shard;  // --shard I/N: this shard's share of the plan
 
   bool selects(const cell& c) const {
     return (only_design.empty() || c.design == only_design) && (only_flaw.empty() || c.flaw == only_flaw) &&
@@ -92,6 +101,23 @@ inline void attach_expected(const engine& e, const expected_matrix& m, cell_resu
                                           !(correct && !e.expected_of(*correct, r.scheduler).starts_with("pass")));
 }
 
+// Shard `s`'s share of a plan: every split run, as its part; whole runs
+// round-robin.
+inline std::vector<planned_run> shard_of_plan(const engine& e, const std::vector<planned_run>& plan,
+                                              const shard_spec& s) {
+  std::vector<planned_run> out;
+  std::uint64_t whole = 0;
+  for (planned_run p : plan) {
+    if (e.splits(*p.c, p.request)) {
+      p.request.shard = s;
+      out.push_back(std::move(p));
+    } else if (s.owns(whole++)) {
+      out.push_back(std::move(p));
+    }
+  }
+  return out;
+}
+
 inline std::vector<planned_run> plan_matrix(const engine& e, const expected_matrix& m, const matrix_options& o,
                                             const run_request& base) {
   std::vector<planned_run> out;
@@ -107,7 +133,7 @@ inline std::vector<planned_run> plan_matrix(const engine& e, const expected_matr
       if (row && !e.expected_of(*row, s).starts_with("pass"))
         out.push_back({&c, e.matrix_request(c, s, true, o.budget, base), true});
   }
-  return out;
+  return o.shard ? shard_of_plan(e, out, *o.shard) : out;
 }
 
 inline void print_plan(const engine& e, const std::vector<planned_run>& plan, const matrix_options& o) {
@@ -118,7 +144,7 @@ inline void print_plan(const engine& e, const std::vector<planned_run>& plan, co
   for (const auto& s : o.schedulers) std::printf(" %s", s.c_str());
   if (!o.detection_schedulers.empty()) std::printf("; to time detection:");
   for (const auto& s : o.detection_schedulers) std::printf(" %s", s.c_str());
-  std::printf("), %d at a time\n", o.jobs);
+  std::printf("), %d at a time%s\n", o.jobs, o.shard ? (", shard " + o.shard->text()).c_str() : "");
   if (user_build) std::printf("expected: %s\n", user_rule);
   print_line_header(e.iteration_unit());
 }
@@ -152,7 +178,8 @@ inline std::vector<cell_result> run_plan(const engine& e, const expected_matrix&
       [&](std::size_t i, const child_outcome& outcome) {
         cell_result r = result_of_child(e, *plan[i].c, plan[i].request, children[i], outcome, o.display);
         attach_expected(e, m, r, plan[i].detection_only);
-        print_result_line(r, e.iteration_unit(), true);
+        if (o.shard) r.shard = o.shard->text();
+        print_result_line(r, e.iteration_unit(), !o.shard);  // a part is compared once merged
         results[i] = std::move(r);
       },
       [&](const std::vector<std::string>& running, double seconds) {
@@ -187,6 +214,11 @@ inline int run_matrix(const engine& e, matrix_options o, const run_request& base
   }
   write_results(o.json_path, done);
   if (!o.junit_path.empty()) write_junit(o.junit_path, done, e.program(), std::nullopt, true);
+  if (o.shard) {
+    std::printf("\nshard %s: %zu runs, results in %s; `--merge ... --expected %s` joins the shards and compares\n",
+                o.shard->text().c_str(), done.size(), o.json_path.c_str(), o.expected_path.c_str());
+    return 0;
+  }
   print_matrix(done);
   print_detection_table(done, read_other_results(o.other_results));
   // A user's design is held to the rule printed with the plan, not to rows

@@ -10,6 +10,7 @@
 #include <string>
 
 #include "../../scenarios/run_options.hpp"
+#include "shard.hpp"
 
 namespace oncecheck::runner {
 
@@ -21,6 +22,9 @@ struct run_request {
   int threads = 0;                  // threads per round (stress); 0: the scenario's own
   double stall_timeout_s = 10;      // stress: a round with no progress this long is a hang
   std::optional<std::string> replay;  // the engine's token for one failing schedule
+  // --shard I/N: run only this shard's units of a cell the engine splits
+  // (engine::splits); the result is a part for --merge (shard.hpp).
+  std::optional<shard_spec> shard;
   bool progress = false;            // a progress line on stderr every few seconds
   // Where this process writes its result (a child's --json). An engine that
   // may have to end the process itself (the stress watchdog) writes there
