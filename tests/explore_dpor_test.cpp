@@ -102,13 +102,7 @@ TEST(ExploreDpor, ReadsCommuteWithReads) {
 
 // A program with locks, atomics, reads and a condition variable: the
 // final states DFS reaches are exactly those DPOR reaches.
-struct mixed {
-  X::mutex m;
-  X::condition_variable cv;
-  X::atomic<int> a{0}, b{0};
-  X::cell<int> shared{0};
-  X::cell<bool> ready{false};
-};
+using mixed = waits;  // explore_litmus.hpp
 
 template <class Body>
 std::set<std::tuple<int, int, int>> final_states(const char* scheduler, int threads, Body body, std::uint64_t* count) {
@@ -158,21 +152,7 @@ TEST(ExploreDpor, DporReachesEveryFinalStateDfsReaches) {
 
 // The same for spin loops with yield and a timed wait.
 TEST(ExploreDpor, DporMatchesDfsWithYieldAndTimedWait) {
-  auto body = [](mixed& s, int tid) {
-    if (tid == 0) {
-      X::unique_lock lock(s.m);
-      s.ready.mut() = true;
-      s.a.store(1);
-      s.cv.notify_one();
-    } else if (tid == 1) {
-      X::unique_lock lock(s.m);
-      const bool woken = s.cv.wait_until(lock, X::clock::now()) == sync::wait_status::woken;
-      s.b.store(woken ? 1 : 2);
-    } else {
-      while (s.a.load() == 0) X::yield();
-      s.shared.mut() = 7;
-    }
-  };
+  auto body = [](mixed& s, int tid) { notify_timed_wait_and_spin(s, tid); };
   std::uint64_t dfs = 0, dpor = 0;
   const auto all = final_states("dfs", 3, body, &dfs);
   const auto reduced = final_states("dpor", 3, body, &dpor);

@@ -36,6 +36,33 @@ class litmus final : public program {
   State* state_ = nullptr;
 };
 
+// Three threads with a notify, a timed wait that may time out and a spin
+// loop on yield: the program the reduction and the split are checked on
+// against plain DFS's final states (a, b, shared).
+struct waits {
+  X::mutex m;
+  X::condition_variable cv;
+  X::atomic<int> a{0}, b{0};
+  X::cell<int> shared{0};
+  X::cell<bool> ready{false};
+};
+
+inline void notify_timed_wait_and_spin(waits& s, int tid) {
+    if (tid == 0) {
+      X::unique_lock lock(s.m);
+      s.ready.mut() = true;
+      s.a.store(1);
+      s.cv.notify_one();
+    } else if (tid == 1) {
+      X::unique_lock lock(s.m);
+      const bool woken = s.cv.wait_until(lock, X::clock::now()) == sync::wait_status::woken;
+      s.b.store(woken ? 1 : 2);
+    } else {
+      while (s.a.load() == 0) X::yield();
+      s.shared.mut() = 7;
+    }
+}
+
 inline explore_result explore(program& p, std::string scheduler = "dpor", std::optional<int> bound = std::nullopt) {
   explore_options o;
   o.scheduler = std::move(scheduler);

@@ -117,34 +117,10 @@ TEST(ExploreSplit, SubtreesReachEveryFinalStateDfsReaches) {
   EXPECT_GT(all.size(), 3u);
 }
 
-// The same with a spin loop on yield and a timed wait, whose dependencies
-// are the approximate ones of step.hpp.
-struct waits {
-  X::mutex m;
-  X::condition_variable cv;
-  X::atomic<int> a{0}, b{0};
-  X::cell<int> shared{0};
-  X::cell<bool> ready{false};
-};
-
+// The same with a spin loop on yield and a timed wait.
 TEST(ExploreSplit, SubtreesReachEveryFinalStateWithYieldAndTimedWait) {
   std::set<std::tuple<int, int, int>> seen;
-  auto body = [](waits& s, int tid) {
-    if (tid == 0) {
-      X::unique_lock lock(s.m);
-      s.ready.mut() = true;
-      s.a.store(1);
-      s.cv.notify_one();
-    } else if (tid == 1) {
-      X::unique_lock lock(s.m);
-      const bool woken = s.cv.wait_until(lock, X::clock::now()) == sync::wait_status::woken;
-      s.b.store(woken ? 1 : 2);
-    } else {
-      while (s.a.load() == 0) X::yield();
-      s.shared.mut() = 7;
-    }
-  };
-  litmus<waits> p(3, body, [&](waits& s) { seen.insert({s.a.load(), s.b.load(), s.shared.get()}); });
+  litmus<waits> p(3, notify_timed_wait_and_spin, [&](waits& s) { seen.insert({s.a.load(), s.b.load(), s.shared.get()}); });
   (void)explore(p, "dfs");
   const auto all = seen;
   for (const std::size_t target : {2u, 8u, 64u}) {
