@@ -15,4 +15,10 @@ while [ $# -gt 0 ]; do
 done
 [ "${1:-}" = -- ] && shift
 echo "$host" >>"${FAKE_SSH_LOG:-/dev/null}"
-exec bash -c "$*"
+# sshd gives the command the user's login environment; GNU parallel's
+# remote wrapper runs the job with "$SHELL" and does nothing when it is
+# unset (as it is under `env -i`, in CI), so set it as sshd would.
+login_shell=$(getent passwd "$(id -un)" | cut -d: -f7)
+export SHELL=${login_shell:-/bin/sh}
+export HOME=${HOME:-$(getent passwd "$(id -un)" | cut -d: -f6)}
+exec "$SHELL" -c "$*"

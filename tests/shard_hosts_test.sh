@@ -18,6 +18,9 @@ cell="--design condvar --flaw none --scenario drop_with_waiters --scheduler dpor
 
 parallel --ssh "$here/fake_ssh.sh" --sshlogin 1/hostA,1/hostB --joblog "$work/joblog" --retries 2 \
   "$explore $cell --shard {}/4 --json $work/part-{}.json --quiet" ::: 1 2 3 4
+for i in 1 2 3 4; do
+  [ -s "$work/part-$i.json" ] || { echo "shard $i: its job ended without writing $work/part-$i.json; parallel's joblog:"; cat "$work/joblog"; exit 1; }
+done
 "$explore" --merge "$work"/part-{1,2,3,4}.json --json "$work/merged.json"
 
 for i in 1 2 3 4; do "$explore" $cell --shard $i/4 --json "$work/local-$i.json" --quiet; done
