@@ -43,6 +43,11 @@ class follow_replay : public Base {
   }
 
   rl::thread_id_t iteration_begin(rl::iteration_t iter) {
+    // Only the execution the state names is checked: a search resumed
+    // from a state (model_checkpoint.hpp) walks on from it, and drops the
+    // given decisions below the one it moves.
+    if (started_) given_ = 0;
+    started_ = true;
     const std::size_t at = this->stree_depth_;
     return running(Base::iteration_begin(iter), at);
   }
@@ -88,6 +93,7 @@ class follow_replay : public Base {
   }
 
   std::size_t given_ = 0;  // decisions the replayed state fixes; 0 in a search
+  bool started_ = false;   // the first execution has begun
 };
 
 }  // namespace oncecheck::model
