@@ -14,6 +14,7 @@
 
 #include "../impls/sync/relacy_backend.hpp"  // after every other header: see its top
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <optional>
@@ -25,6 +26,7 @@
 #include "../scenarios/program_source.hpp"
 #include "follow_replay.hpp"
 #include "trace.hpp"
+#include "tree_split.hpp"
 
 namespace oncecheck::model {
 
@@ -55,6 +57,9 @@ struct budget {
   // scheduler); 0 is the start. A part of a sharded cell runs iterations
   // first_iteration .. first_iteration + iterations - 1 of the whole run.
   std::uint64_t first_iteration = 0;
+  // bound, full: the subtree under these decisions only (tree_split.hpp);
+  // empty: the whole tree.
+  tree_prefix subtree = {};
 };
 
 // The budget of the run in progress, read at the start of every iteration.
@@ -190,8 +195,9 @@ rl::test_result_e run_relacy(rl::test_params& p, std::ostream& state_out, schedu
   switch (s) {
     case scheduler::random: return rl::run_test<Test, rl::random_scheduler<n>>(p, state_out, false);
     case scheduler::bound:
-      return rl::run_test<Test, follow_replay<rl::context_bound_scheduler<n>, n>>(p, state_out, false);
-    case scheduler::full: return rl::run_test<Test, follow_replay<rl::full_search_scheduler<n>, n>>(p, state_out, false);
+      return rl::run_test<Test, follow_replay<subtree_search<rl::context_bound_scheduler<n>>, n>>(p, state_out, false);
+    case scheduler::full:
+      return rl::run_test<Test, follow_replay<subtree_search<rl::full_search_scheduler<n>>, n>>(p, state_out, false);
   }
   return rl::test_result_success;
 }
@@ -316,6 +322,8 @@ cell_result run_cell(scheduler sched, const budget& b, const std::optional<std::
   rl::test_params p = relacy_params(sched, b);
   rl::ostringstream history, state;
   p.output_stream = &history;
+  const std::string subtree_state = state_of(b.subtree);
+  std::optional<tree_split_scope> subtree;
   if (replay_state) {
     p.initial_state = replay_state->c_str();
     p.collect_history = true;
@@ -325,6 +333,9 @@ cell_result run_cell(scheduler sched, const budget& b, const std::optional<std::
     // after iteration iteration_count.
     p.initial_state = std::to_string(b.first_iteration).c_str();
     p.iteration_count = b.first_iteration + b.iterations - 1;
+  } else if (!b.subtree.empty() && sched != scheduler::random) {
+    p.initial_state = subtree_state.c_str();
+    subtree.emplace(tree_split_control{.floor = b.subtree.size()});
   }
   std::uint64_t programs = 0;
   rl::test_result_e r;
@@ -333,6 +344,7 @@ cell_result run_cell(scheduler sched, const budget& b, const std::optional<std::
   out.elapsed_ms = control().elapsed_ms();
   out.iterations = control().iterations;
   out.result = verdict_of(r, out.reason);
+  subtree.reset();  // the replay below runs the failing path alone, unsplit
   if (out.result == verdict::pass) {
     out.exhausted_search = r == rl::test_result_success && sched != scheduler::random;
     out.reason = out.exhausted_search ? "every schedule within the bound explored"
@@ -349,6 +361,118 @@ cell_result run_cell(scheduler sched, const budget& b, const std::optional<std::
   if (!replay_state) replay_with_history<test>(sched, b, out.replay_state, history, label.c_str());
   describe_failure<scn>(out, r, std::string(history.str().c_str()));
   return out;  // the runner turns replay_state into a command line
+}
+
+// ---- Subtrees of a tree search, for shards (tree_split.hpp) -------------
+
+// The prefixes one decision deeper than `from`, in the subtree under it
+// (where an execution ends first, its whole path), in walk order.
+template <class Variant, template <class, class> class Scenario>
+std::vector<tree_prefix> children_of(scheduler sched, const budget& b, const tree_prefix& from) {
+  using test = model_test<Variant, Scenario>;
+  const std::size_t depth = from.size() + 1;
+  tree_split_scope scope(tree_split_control{.floor = from.size(), .cut = depth});
+  std::string start = state_of(from);
+  for (;;) {
+    sync::relacy_failure() = {};
+    control().reset(~0ull, 1e9, false, "listing subtrees");
+    rl::test_params p = relacy_params(sched, b);
+    p.iteration_count = ~0ull;
+    rl::ostringstream history, state;
+    p.output_stream = &history;
+    p.initial_state = start.c_str();
+    const rl::test_result_e r = run_relacy<test>(p, state, sched);
+    if (r == rl::test_result_success || r == rl::test_result_until_condition_hit) break;  // listed, or Ctrl-C
+    // A failure ends Relacy's walk before it notes the execution: note its
+    // prefix here and go on from the next one.
+    tree_prefix failed = decisions_of(std::string(state.str().c_str()));
+    failed.resize(std::min(failed.size(), depth));
+    tree_split().listed.emplace_back(failed.begin(), failed.end());
+    const auto next = next_prefix(failed, from.size());
+    if (!next) break;
+    start = state_of(*next);
+  }
+  std::vector<tree_prefix> out;
+  for (const auto& p : tree_split().listed) out.emplace_back(p.begin(), p.end());
+  return out;
+}
+
+// Knuth's estimate of the executions under `prefix`: the mean of the
+// products of the counts along `samples` random paths (tree_split.hpp),
+// drawn from a seed that depends on the prefix alone. 0 if the first path
+// fails (its search stops there anyway).
+template <class Variant, template <class, class> class Scenario>
+double knuth_estimate(scheduler sched, const budget& b, const tree_prefix& prefix, std::uint64_t samples = 16) {
+  using test = model_test<Variant, Scenario>;
+  std::uint64_t seed = 0x6a09e667f3bcc909ull;
+  for (const tree_decision& d : prefix) seed = seed * 1000003 + d.index * 31 + d.count;
+  tree_split_scope scope(tree_split_control{.floor = prefix.size(), .samples = samples, .random = seed});
+  sync::relacy_failure() = {};
+  control().reset(~0ull, 1e9, false, "estimating subtrees");
+  rl::test_params p = relacy_params(sched, b);
+  p.iteration_count = ~0ull;
+  rl::ostringstream history, state;
+  p.output_stream = &history;
+  const std::string start = state_of(prefix);
+  p.initial_state = start.c_str();
+  (void)run_relacy<test>(p, state, sched);
+  const tree_split_control& t = tree_split();
+  return t.samples_done ? t.sample_sum / double(t.samples_done) : 0;
+}
+
+// A unit of a split tree search and its size in executions: exact when a
+// probe of `probe` executions walked it to its end, else Knuth's estimate.
+struct tree_unit {
+  tree_prefix prefix;
+  double size = 0;
+  bool walked = false;  // the probe ended it: `size` is exact
+};
+
+template <class Variant, template <class, class> class Scenario>
+tree_unit probe_subtree(scheduler sched, const budget& b, tree_prefix prefix, std::uint64_t probe) {
+  using test = model_test<Variant, Scenario>;
+  tree_split_scope scope(tree_split_control{.floor = prefix.size(), .probe = probe});
+  sync::relacy_failure() = {};
+  control().reset(~0ull, 1e9, false, "estimating subtrees");
+  rl::test_params p = relacy_params(sched, b);
+  p.iteration_count = ~0ull;
+  rl::ostringstream history, state;
+  p.output_stream = &history;
+  const std::string start = state_of(prefix);
+  p.initial_state = start.c_str();
+  const rl::test_result_e r = run_relacy<test>(p, state, sched);
+  const tree_split_control& t = tree_split();
+  const double runs = double(std::max<std::uint64_t>(t.walked, 1));
+  // A failure ends the probe early: the subtree is not small, its search
+  // stops at the failure anyway; count it as walked so far.
+  if (r != rl::test_result_success && r != rl::test_result_until_condition_hit) return {prefix, runs, true};
+  if (!t.probe_ended) return {prefix, runs, true};
+  return {prefix, std::max(runs + 1, knuth_estimate<Variant, Scenario>(sched, b, prefix)), false};
+}
+
+// The units a sharded tree search is cut into: starting from the whole
+// tree, the largest unit the probes did not walk to its end is replaced by
+// its children, until every unit is walked or there are `max_units`
+// (about 4 probes a unit: a few per cent of a search worth splitting). The
+// largest first, so that no unit is left a large share of the tree when
+// there are shards to spread it over. In walk order; the same list for
+// every number of shards.
+template <class Variant, template <class, class> class Scenario>
+std::vector<tree_unit> split_tree(scheduler sched, const budget& b, std::size_t max_units = 256,
+                                  std::uint64_t probe = 32) {
+  std::vector<tree_unit> units{probe_subtree<Variant, Scenario>(sched, b, {}, probe)};
+  for (std::size_t rounds = 0; units.size() < max_units && rounds < 4 * max_units; ++rounds) {
+    auto big = units.end();
+    for (auto u = units.begin(); u != units.end(); ++u)
+      if (!u->walked && (big == units.end() || u->size > big->size)) big = u;
+    if (big == units.end() || interrupt_requested()) break;
+    const tree_prefix from = big->prefix;
+    units.erase(big);
+    for (const tree_prefix& child : children_of<Variant, Scenario>(sched, b, from))
+      units.push_back(probe_subtree<Variant, Scenario>(sched, b, child, probe));
+  }
+  std::sort(units.begin(), units.end(), [](const tree_unit& x, const tree_unit& y) { return x.prefix < y.prefix; });
+  return units;
 }
 
 }  // namespace oncecheck::model
