@@ -21,22 +21,54 @@ using runner::cell;
 using runner::run_request;
 
 // A search cut into units for shards (harness/runner/shard.hpp): the random
-// scheduler's iterations, not a scenario that draws programs. Relacy's
-// tree searches (bound, full) are dealt whole: their state can be given a
-// start (test_params::initial_state) but not an end, so a subtree cannot
-// be fixed.
+// scheduler's iterations, and the bound and full schedulers' trees
+// (models/tree_split.hpp); not a scenario that draws programs, whose
+// searches run one program after another, nor a replay. In a matrix a
+// tree search is dealt whole: its budget caps it (250,000 schedules or
+// 10 s, which 97 of the 240 bound cells reach), there are hundreds of
+// cells to deal, and a split one would cost its budget once in every shard.
 bool splittable(const cell& c, const run_request& r) {
-  return !c.draws_programs && !r.replay && r.scheduler == "random";
+  const auto s = parse_scheduler(r.scheduler);
+  return !c.draws_programs && !r.replay && s && (*s == scheduler::random || !r.from_matrix);
 }
 
-// A shard's part of a random cell: iterations 1..N of the whole run in
-// runner::random_parts contiguous ranges. Relacy seeds iteration i with i,
-// so the parts run exactly the iterations the unsplit run would, and a
-// failure's replay state names its iteration in the whole run.
+// A shard's part of a split cell. random: iterations 1..N of the whole run
+// in runner::random_parts contiguous ranges; Relacy seeds iteration i with
+// i, so the parts run exactly the iterations the unsplit run would, and a
+// failure's replay state names its iteration in the whole run. bound and
+// full: the subtrees split_tree gives (tree_split.hpp), dealt by their
+// estimated sizes, each walked to its end or to the budget (the
+// iterations and the seconds left of the shard's, as for dpor: a shard
+// meets a failure no later in its walk than the unsplit search does, so
+// it finds what that search finds within the same budget). A part stopped
+// by its budget is not exhausted. A failure's replay state is its whole
+// path, prefix included, so it replays unsplit.
 template <class V, template <class, class> class S>
 cell_result run_shard(const cell& c, const run_request& r) {
   cell_result blank = c.blank("model", r.scheduler);
   blank.threads = c.model_threads;
+  const scheduler sched = *parse_scheduler(r.scheduler);
+  const budget whole{r.iterations, r.time_limit_s, r.context_bound, r.progress};
+  if (sched != scheduler::random) {
+    const std::vector<tree_unit> units = split_tree<V, S>(sched, whole);
+    std::vector<double> sizes;
+    for (const tree_unit& u : units) sizes.push_back(u.size);
+    const auto owner = runner::deal_by_size(sizes, r.shard->count);
+    std::uint64_t iterations_left = r.iterations;
+    return runner::run_units(blank, *r.shard, units.size(), r.time_limit_s, [&](std::uint64_t u, double left_s) {
+      if (iterations_left == 0) {
+        cell_result none = blank;
+        none.reason = "the iterations were spent before this subtree";
+        return none;
+      }
+      budget b = whole;
+      b.iterations = iterations_left, b.time_limit_s = left_s;
+      b.subtree = units[u].prefix;
+      cell_result part = run_cell<V, S>(sched, b, std::nullopt);
+      iterations_left -= std::min(iterations_left, part.iterations);
+      return part;
+    }, owner);
+  }
   const std::uint64_t units = runner::random_parts;
   return runner::run_units(blank, *r.shard, units, r.time_limit_s, [&](std::uint64_t u, double left_s) {
     const auto [first, end] = runner::part_range(r.iterations, u, units);

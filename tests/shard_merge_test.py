@@ -13,6 +13,8 @@ shard a process of its own, and merge the shards' files:
     reduced, docs/results.md);
   - Relacy random runs the same iterations in parts: the merged first
     failure is the unsharded run's, to the iteration;
+  - Relacy bound's subtrees add up to the unsharded search, execution for
+    execution;
   - a merged failure's replay command runs on its own, unsharded, and
     gives the same verdict.
 Then a quick matrix of one design and scenario, as 1, 2 and 4 shards of
@@ -92,13 +94,25 @@ for n, c in joined.items():
           f"relacy random flaw: {n} shard(s) first failure at iteration {c['first_failure_iteration']}, "
           f"unsharded {plain['first_failure_iteration']}")
 
+# Relacy bound: a tree cut into subtrees (models/tree_split.hpp). Relacy's
+# walk has no reduction, so the subtrees' executions add up to exactly the
+# unsharded search's; a flaw is found and its merged replay runs unsplit.
+bound = ["--scheduler", "bound", "--context-bound", "1", "--iterations", "1000000", "--time-limit", "120"]
+random_flaw = joined
+bound_plain, bound_joined = cell_case(MODEL, "condvar", "none", "drop_with_waiters", bound, "relacy-bound-pass")
+for n, c in bound_joined.items():
+    check(c["exhausted_search"] and c["iterations"] == bound_plain["iterations"],
+          f"relacy bound pass: {n} shard(s) exhausted in {c['iterations']} iterations, "
+          f"unsharded {bound_plain['iterations']}")
+_, bound_flaw = cell_case(MODEL, "condvar", "notify_one_unchained", "coalesce", bound, "relacy-bound-flaw")
+
 # The explorer: dpor exhausted on a correct cell, dpor and pct on a flaw.
 cell_case(EXPLORE, "condvar", "none", "drop_with_waiters", ["--scheduler", "dpor", "--time-limit", "60"], "dpor-pass")
 _, dpor_flaw = cell_case(EXPLORE, "condvar", "check_then_act", "coalesce", ["--scheduler", "dpor"], "dpor-flaw")
 cell_case(EXPLORE, "condvar", "check_then_act", "coalesce", ["--scheduler", "pct", "--iterations", "1000"], "pct-flaw")
 
 # A merged failure's replay runs unsharded and gives the same verdict.
-for name, c in [("relacy random", joined[2]), ("dpor", dpor_flaw[4])]:
+for name, c in [("relacy random", random_flaw[2]), ("relacy bound", bound_flaw[4]), ("dpor", dpor_flaw[4])]:
     argv = shlex.split(c["replay"] or "false")
     check("--shard" not in argv, f"{name}: the replay names no shard")
     argv[0] = MODEL if "oncecheck-model" in argv[0] else EXPLORE

@@ -124,14 +124,19 @@ inline std::vector<planned_run> plan_matrix(const engine& e, const expected_matr
   std::vector<const cell*> cells;
   for (const cell& c : catalogue::get().cells())
     if (o.selects(c)) cells.push_back(&c);
+  auto request = [&](const cell& c, const std::string& s, bool detection) {
+    run_request r = e.matrix_request(c, s, detection, o.budget, base);
+    r.from_matrix = true;
+    return r;
+  };
   for (const cell* c : cells)
-    for (const auto& s : o.schedulers) out.push_back({c, e.matrix_request(*c, s, false, o.budget, base), false});
+    for (const auto& s : o.schedulers) out.push_back({c, request(*c, s, false), false});
   for (const cell* cp : cells) {
     const cell& c = *cp;
     const expected_row* row = m.find(c.design, c.flaw, c.scenario);
     for (const auto& s : o.detection_schedulers)
       if (row && !e.expected_of(*row, s).starts_with("pass"))
-        out.push_back({&c, e.matrix_request(c, s, true, o.budget, base), true});
+        out.push_back({&c, request(c, s, true), true});
   }
   return o.shard ? shard_of_plan(e, out, *o.shard) : out;
 }

@@ -25,6 +25,7 @@ struct run_request {
   // --shard I/N: run only this shard's units of a cell the engine splits
   // (engine::splits); the result is a part for --merge (shard.hpp).
   std::optional<shard_spec> shard;
+  bool from_matrix = false;         // a run of a --check-all plan (matrix_run.hpp), not one cell named
   bool progress = false;            // a progress line on stderr every few seconds
   // Where this process writes its result (a child's --json). An engine that
   // may have to end the process itself (the stress watchdog) writes there

@@ -5,19 +5,21 @@
 // into units whose list depends on the cell and its budget only, never on
 // N: a random-like cell's iterations (Relacy `random`, the explorer's
 // `pct`) into a fixed number of parts, a tree search (the explorer's
-// `dpor`) into the subtrees under each prefix of its first choices. So 1,
-// 2 or 4 shards run the same units and their merged totals are equal
-// (harness/runner/merge.hpp); `--shard 1/1` is the unsplit reference of a
-// sharded run. A cell that cannot be split (Relacy's tree schedulers, whose
-// search state cannot be given an end; a scenario that draws programs) is
-// one unit, dealt whole.
+// `dpor`, Relacy's `bound` and `full`: models/tree_split.hpp) into the
+// subtrees under each prefix of its first choices. So 1, 2 or 4 shards run
+// the same units and their merged totals are equal
+// (harness/runner/join_parts.hpp); `--shard 1/1` is the unsplit reference
+// of a sharded run. A cell that cannot be split (the explorer's `dfs`; a
+// scenario that draws programs, whose searches run program after program)
+// is one unit, dealt whole.
 //
 // Dealing, deterministic so that every shard computes the same list
 // without talking to the others. Units of equal size (random parts) go
 // round-robin in unit order (unit u to shard u mod N). Units of unequal
-// size (dpor subtrees, 64 or more per cell) are dealt by an estimate of
-// their size, a count of executions and not a time so that every shard
-// computes the same one (explore/prefix_split.hpp probes each subtree):
+// size (tree subtrees, 64 or more per cell) are dealt by an estimate
+// of their size, a count of executions and not a time so that every shard
+// computes the same one (explore/prefix_split.hpp and
+// models/tree_split.hpp probe each subtree):
 // largest first, each to the shard with the least so far (ties to the
 // lower shard), which keeps the largest shard near the mean once there
 // are several units per shard. Whole cells go round-robin over the matrix
