@@ -365,6 +365,24 @@ cell_result run_cell(scheduler sched, const budget& b, const std::optional<std::
 
 // ---- Subtrees of a tree search, for shards (tree_split.hpp) -------------
 
+// One walk of the cell's tree for the split (listing, probing, sampling)
+// from the state `start`, ended by what tree_split() asks of it, not by a
+// budget; a failure's state goes to `failed`.
+template <class Test>
+rl::test_result_e walk_from(scheduler sched, const budget& b, const std::string& start, const char* what,
+                            std::string* failed = nullptr) {
+  sync::relacy_failure() = {};
+  control().reset(~0ull, 1e9, false, what);
+  rl::test_params p = relacy_params(sched, b);
+  p.iteration_count = ~0ull;
+  rl::ostringstream history, state;
+  p.output_stream = &history;
+  p.initial_state = start.c_str();
+  const rl::test_result_e r = run_relacy<Test>(p, state, sched);
+  if (failed) *failed = state.str().c_str();
+  return r;
+}
+
 // The prefixes one decision deeper than `from`, in the subtree under it
 // (where an execution ends first, its whole path), in walk order.
 template <class Variant, template <class, class> class Scenario>
@@ -372,20 +390,13 @@ std::vector<tree_prefix> children_of(scheduler sched, const budget& b, const tre
   using test = model_test<Variant, Scenario>;
   const std::size_t depth = from.size() + 1;
   tree_split_scope scope(tree_split_control{.floor = from.size(), .cut = depth});
-  std::string start = state_of(from);
+  std::string start = state_of(from), state;
   for (;;) {
-    sync::relacy_failure() = {};
-    control().reset(~0ull, 1e9, false, "listing subtrees");
-    rl::test_params p = relacy_params(sched, b);
-    p.iteration_count = ~0ull;
-    rl::ostringstream history, state;
-    p.output_stream = &history;
-    p.initial_state = start.c_str();
-    const rl::test_result_e r = run_relacy<test>(p, state, sched);
+    const rl::test_result_e r = walk_from<test>(sched, b, start, "listing subtrees", &state);
     if (r == rl::test_result_success || r == rl::test_result_until_condition_hit) break;  // listed, or Ctrl-C
     // A failure ends Relacy's walk before it notes the execution: note its
     // prefix here and go on from the next one.
-    tree_prefix failed = decisions_of(std::string(state.str().c_str()));
+    tree_prefix failed = decisions_of(state);
     failed.resize(std::min(failed.size(), depth));
     tree_split().listed.emplace_back(failed.begin(), failed.end());
     const auto next = next_prefix(failed, from.size());
@@ -407,15 +418,7 @@ double knuth_estimate(scheduler sched, const budget& b, const tree_prefix& prefi
   std::uint64_t seed = 0x6a09e667f3bcc909ull;
   for (const tree_decision& d : prefix) seed = seed * 1000003 + d.index * 31 + d.count;
   tree_split_scope scope(tree_split_control{.floor = prefix.size(), .samples = samples, .random = seed});
-  sync::relacy_failure() = {};
-  control().reset(~0ull, 1e9, false, "estimating subtrees");
-  rl::test_params p = relacy_params(sched, b);
-  p.iteration_count = ~0ull;
-  rl::ostringstream history, state;
-  p.output_stream = &history;
-  const std::string start = state_of(prefix);
-  p.initial_state = start.c_str();
-  (void)run_relacy<test>(p, state, sched);
+  (void)walk_from<test>(sched, b, state_of(prefix), "estimating subtrees");
   const tree_split_control& t = tree_split();
   return t.samples_done ? t.sample_sum / double(t.samples_done) : 0;
 }
@@ -432,15 +435,7 @@ template <class Variant, template <class, class> class Scenario>
 tree_unit probe_subtree(scheduler sched, const budget& b, tree_prefix prefix, std::uint64_t probe) {
   using test = model_test<Variant, Scenario>;
   tree_split_scope scope(tree_split_control{.floor = prefix.size(), .probe = probe});
-  sync::relacy_failure() = {};
-  control().reset(~0ull, 1e9, false, "estimating subtrees");
-  rl::test_params p = relacy_params(sched, b);
-  p.iteration_count = ~0ull;
-  rl::ostringstream history, state;
-  p.output_stream = &history;
-  const std::string start = state_of(prefix);
-  p.initial_state = start.c_str();
-  const rl::test_result_e r = run_relacy<test>(p, state, sched);
+  const rl::test_result_e r = walk_from<test>(sched, b, state_of(prefix), "estimating subtrees");
   const tree_split_control& t = tree_split();
   const double runs = double(std::max<std::uint64_t>(t.walked, 1));
   // A failure ends the probe early: the subtree is not small, its search
