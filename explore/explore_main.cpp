@@ -191,13 +191,7 @@ class explore_engine final : public runner::engine {
     app.add_option("--max-steps", s.max_steps, "steps per execution before it is a livelock")
         ->transform(runner::whole_number(10, 10'000'000));
     app.add_option("--replay", r.replay, "a failure's replay string: run exactly that execution");
-    // One search in this process: not a matrix, a shard or a replay.
-    auto* checkpoint = app.add_option("--checkpoint", s.checkpoint,
-                                      "dpor, dfs: where a search stopped before its end writes its place")
-                           ->check([](const std::string& path) { return runner::check_output_path("--checkpoint", path).value_or(""); });
-    auto* resume = app.add_option("--resume", s.resume, "dpor, dfs: go on from a checkpoint file")->check(CLI::ExistingFile);
-    for (auto* o : {checkpoint, resume})
-      for (const char* other : {"--check-all", "--shard", "--replay"}) o->excludes(other);
+    runner::add_checkpoint_options(app, s.checkpoint, s.resume, "dpor, dfs");
   }
 
   std::vector<std::string> request_args(const run_request& r) const override {

@@ -3,6 +3,7 @@
 //   oncecheck-model --list
 //   oncecheck-model --design condvar --flaw check_then_act --scenario coalesce
 //                   [--scheduler random|bound|full] [--iterations N] [--replay STATE]
+//                   [--checkpoint FILE] [--resume FILE]
 //   oncecheck-model --check-all --expected models/expected.tsv --json build/results/models.json
 //
 // Everything but running one cell under one of Relacy's schedulers is the
@@ -11,6 +12,7 @@
 // under full where a flaw is expected (to time its detection), each in a
 // child process of its own, compared with the expected matrix.
 #include "../harness/runner/main.hpp"
+#include "model_checkpoint.hpp"
 #include "replay_state.hpp"
 #include "model_run.hpp"  // last: Relacy's macros break any header after it
 
@@ -83,13 +85,61 @@ cell_result run_shard(const cell& c, const run_request& r) {
   });
 }
 
+// Settings of this engine alone: one search in this process, not passed
+// to children (a single run without --replay runs here).
+struct settings {
+  std::string checkpoint;  // model_checkpoint.hpp
+  std::optional<std::string> resume;
+};
+
+settings& active() {
+  static settings s;
+  return s;
+}
+
+std::string search_name(const cell& c) { return c.row() + " " + c.scenario; }
+
+// --resume: the budget goes on from the checkpoint, which must be one of
+// this very search (its path would not fit another).
+void resume_into(budget& b, const cell& c, const run_request& r) {
+  const settings& s = active();
+  if (!s.resume && s.checkpoint.empty()) return;
+  if (r.scheduler == "random")
+    throw std::invalid_argument("--checkpoint and --resume are for the tree searches (bound, full), not random");
+  if (c.draws_programs)
+    throw std::invalid_argument("--checkpoint and --resume: " + c.scenario +
+                                " runs a search a program; a checkpoint holds one search");
+  if (!s.resume) return;
+  const model_checkpoint k = read_model_checkpoint(*s.resume);
+  if (k.cell != search_name(c) || k.scheduler != r.scheduler || k.context_bound != r.context_bound)
+    throw std::invalid_argument("--resume " + *s.resume + ": a checkpoint of " + k.cell + " [" + k.scheduler +
+                                ", context bound " + std::to_string(k.context_bound) + "], not of this search");
+  if (auto bad = check_relacy_state(k.state, r.scheduler, unsigned(c.model_threads)))
+    throw std::invalid_argument("--resume " + *s.resume + ": its state: " + *bad);
+  b.resume_state = k.state, b.earlier_iterations = k.iterations, b.earlier_ms = k.elapsed_ms;
+}
+
+// --checkpoint: where a search that stopped before its end stood.
+void keep_checkpoint(const cell& c, const run_request& r, const std::string& stopped, const cell_result& out) {
+  const std::string& path = active().checkpoint;
+  if (path.empty() || stopped.empty()) return;
+  write_model_checkpoint(path, {search_name(c), r.scheduler, r.context_bound, stopped, out.iterations, out.elapsed_ms});
+  std::fprintf(stderr, "checkpoint: %s (%llu iterations so far; --resume %s goes on)\n", path.c_str(),
+               static_cast<unsigned long long>(out.iterations), path.c_str());
+}
+
 struct entries {
   template <class V, template <class, class> class S>
   static runner::entry_point entry() {
     return [](const cell& c, const run_request& r) {
       if (r.shard && splittable(c, r)) return run_shard<V, S>(c, r);
-      const budget b{r.iterations, r.time_limit_s, r.context_bound, r.progress};
-      return run_cell<V, S>(*parse_scheduler(r.scheduler), b, r.replay);
+      budget b{r.iterations, r.time_limit_s, r.context_bound, r.progress};
+      resume_into(b, c, r);
+      std::string stopped;
+      b.stopped_state = &stopped;
+      const cell_result out = run_cell<V, S>(*parse_scheduler(r.scheduler), b, r.replay);
+      keep_checkpoint(c, r, stopped, out);
+      return out;
     };
   }
 };
@@ -151,6 +201,7 @@ class relacy_engine final : public runner::engine {
     app.add_option("--context-bound", r.context_bound, "preemptions per schedule for --scheduler bound")
         ->transform(runner::whole_number(0, 100));
     app.add_option("--replay", r.replay, "scheduler state printed by a failing run: re-run exactly that schedule");
+    runner::add_checkpoint_options(app, active().checkpoint, active().resume, "bound, full");
   }
 
   std::vector<std::string> request_args(const run_request& r) const override {

@@ -60,6 +60,14 @@ struct budget {
   // bound, full: the subtree under these decisions only (tree_split.hpp);
   // empty: the whole tree.
   tree_prefix subtree = {};
+  // bound, full: go on from a checkpoint's state (model_checkpoint.hpp),
+  // after the iterations and milliseconds of the sessions before it.
+  std::string resume_state = {};
+  std::uint64_t earlier_iterations = 0;
+  double earlier_ms = 0;
+  // bound, full: when set, a search that stops before its end (budget,
+  // time limit, interrupt) leaves the state it would go on from here.
+  std::string* stopped_state = nullptr;
 };
 
 // The budget of the run in progress, read at the start of every iteration.
@@ -336,13 +344,24 @@ cell_result run_cell(scheduler sched, const budget& b, const std::optional<std::
   } else if (!b.subtree.empty() && sched != scheduler::random) {
     p.initial_state = subtree_state.c_str();
     subtree.emplace(tree_split_control{.floor = b.subtree.size()});
+  } else if (!b.resume_state.empty() && sched != scheduler::random) {
+    p.initial_state = b.resume_state.c_str();
   }
   std::uint64_t programs = 0;
   rl::test_result_e r;
   if constexpr (scenarios::draws_programs<scn>) r = run_programs<test>(p, state, sched, replay_state.has_value(), programs);
   else r = run_relacy<test>(p, state, sched);
-  out.elapsed_ms = control().elapsed_ms();
-  out.iterations = control().iterations;
+  out.elapsed_ms = b.earlier_ms + control().elapsed_ms();
+  out.iterations = b.earlier_iterations + control().iterations;
+  // Stopped at the start of an execution (on_iteration): its path is the
+  // state to go on from, and it was counted but not run.
+  if (b.stopped_state && sched != scheduler::random && r == rl::test_result_until_condition_hit &&
+      control().budget_hit && !replay_state) {
+    tree_prefix next = decisions_of(std::string(state.str().c_str()));
+    next.resize(std::min(next.size(), tree_split().started_with));
+    *b.stopped_state = state_of(next, p.stop_iteration);
+    --out.iterations;
+  }
   out.result = verdict_of(r, out.reason);
   subtree.reset();  // the replay below runs the failing path alone, unsplit
   if (out.result == verdict::pass) {

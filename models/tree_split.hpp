@@ -67,6 +67,12 @@ struct tree_split_control {
   std::size_t level = 0;            // sampling: the decisions of this path chosen so far
   std::uint64_t samples_done = 0;
   double sample_sum = 0;            // sampling: the products of the paths' counts
+  // Every search: the decisions the execution under way was started with
+  // (the walk's step gave them; the rest it makes as it goes). A search
+  // stopped at the start of an execution goes on from those alone: what
+  // Relacy does after the stop (freeing the test's memory) adds decisions
+  // of its own to the state it writes.
+  std::size_t started_with = 0;
 };
 
 inline tree_split_control& tree_split() {
@@ -132,6 +138,11 @@ class subtree_search : public Base {
   void set_state(std::istream& in) {
     Base::set_state(in);
     floor_ = std::min(tree_split().floor, this->stree_.size());
+  }
+
+  rl::thread_id_t iteration_begin(rl::iteration_t iter) {
+    tree_split().started_with = this->stree_.size();
+    return Base::iteration_begin(iter);
   }
 
   // After an execution: Relacy's step to the next one, never moving the

@@ -166,5 +166,46 @@ TEST(TreeSplit, AFailingSubtreeReplaysUnsplit) {
   EXPECT_EQ(replayed.replay_state, found->replay_state);
 }
 
+// A search stopped by its budget gives the state it goes on from
+// (models/model_checkpoint.hpp); resumed session after session, it walks
+// what one run straight through walks, and finds the same first failure
+// at the same iteration with the same replay state.
+template <class Variant, template <class, class> class Scenario>
+cell_result in_sessions(model::budget b, std::uint64_t per_session, int& sessions) {
+  std::string stopped;
+  b.stopped_state = &stopped;
+  b.iterations = per_session;
+  for (sessions = 1;; ++sessions) {
+    stopped.clear();
+    const cell_result r = model::run_cell<Variant, Scenario>(scheduler::bound, b, std::nullopt);
+    if (stopped.empty() || sessions > 1000) return r;
+    b.resume_state = stopped, b.earlier_iterations = r.iterations, b.earlier_ms = r.elapsed_ms;
+    b.iterations = per_session;  // each session's own budget (on_iteration counts from 0)
+  }
+}
+
+TEST(TreeResume, SessionsWalkWhatOneRunWalks) {
+  const cell_result whole = model::run_cell<correct, scenarios::drop_with_waiters>(scheduler::bound, kWhole, std::nullopt);
+  ASSERT_TRUE(whole.exhausted_search);
+  int sessions = 0;
+  const cell_result resumed = in_sessions<correct, scenarios::drop_with_waiters>(kWhole, 5000, sessions);
+  EXPECT_GT(sessions, 5);
+  EXPECT_TRUE(resumed.exhausted_search) << resumed.reason;
+  EXPECT_EQ(resumed.iterations, whole.iterations) << "in " << sessions << " sessions";
+}
+
+TEST(TreeResume, SessionsFindTheSameFirstFailure) {
+  const model::budget b{2'000'000, 120, 2, false};
+  const cell_result whole = model::run_cell<late_flaw, scenarios::check_then_act>(scheduler::bound, b, std::nullopt);
+  ASSERT_NE(name(whole.result), name(verdict::pass));
+  ASSERT_GT(whole.first_failure_iteration.value_or(0), 512u);
+  int sessions = 0;
+  const cell_result resumed = in_sessions<late_flaw, scenarios::check_then_act>(b, 256, sessions);
+  EXPECT_GT(sessions, 1);
+  EXPECT_EQ(name(resumed.result), name(whole.result));
+  EXPECT_EQ(resumed.first_failure_iteration, whole.first_failure_iteration);
+  EXPECT_EQ(resumed.replay_state, whole.replay_state);
+}
+
 }  // namespace
 }  // namespace oncecheck

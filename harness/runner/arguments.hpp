@@ -136,4 +136,17 @@ inline std::optional<std::string> check_output_path(const std::string& option, c
   return std::nullopt;
 }
 
+// --checkpoint FILE and --resume FILE of an engine's tree searches
+// (`searches`: "dpor, dfs", "bound, full"): one search in this process,
+// so neither goes with --check-all, --shard or --replay.
+inline void add_checkpoint_options(CLI::App& app, std::string& checkpoint, std::optional<std::string>& resume,
+                                   const std::string& searches) {
+  auto* write = app.add_option("--checkpoint", checkpoint,
+                               searches + ": where a search stopped before its end writes its place")
+                    ->check([](const std::string& path) { return check_output_path("--checkpoint", path).value_or(""); });
+  auto* read = app.add_option("--resume", resume, searches + ": go on from a checkpoint file")->check(CLI::ExistingFile);
+  for (auto* o : {write, read})
+    for (const char* other : {"--check-all", "--shard", "--replay"}) o->excludes(other);
+}
+
 }  // namespace oncecheck::runner
