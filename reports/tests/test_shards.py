@@ -7,11 +7,9 @@ it; a malformed file is one line naming it and exit 2.
     test_shards.py --work DIR
 """
 
-import argparse
 import copy
 import json
 import os
-import shutil
 import subprocess
 import sys
 
@@ -20,6 +18,7 @@ MAKE_REPORT = os.path.join(os.path.dirname(HERE), "make_report.py")
 sys.path.insert(0, HERE)
 
 import synthetic  # noqa: E402
+import workdir  # noqa: E402
 
 failures = []
 
@@ -82,12 +81,7 @@ def mutated(doc, change):
 
 
 def main():
-    p = argparse.ArgumentParser()
-    p.add_argument("--work", required=True)
-    work = p.parse_args().work
-    if os.path.exists(work):
-        shutil.rmtree(work)
-    os.makedirs(work)
+    work = workdir.work_dir()
     with open(os.path.join(work, "models.json"), "w", encoding="utf-8") as f:
         json.dump(synthetic.results_set()["models"], f)
     good = synthetic.shards_json()
