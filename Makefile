@@ -177,7 +177,8 @@ endif
 
 # make bench-shards: one big cell split into 1, 2, 4, 8 shards (wall time,
 # balance), then make check-models JOBS=1 against JOBS=2 (minutes). Figures,
-# not a test: models/bench_shards.sh.
+# not a test: models/bench_shards.sh prints them and writes
+# build/results/shards.json, which make report shows (it never runs this).
 bench-shards: build ## sharding's figures on this machine: a big cell in 1-8 shards, JOBS=2 vs JOBS=1
 	@models/bench_shards.sh $(RELEASE) matrix
 

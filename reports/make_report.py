@@ -1,6 +1,6 @@
 #!/usr/bin/python3
 """make report: turns build/results (models.json, stress.json, bench.json,
-designs.json) into build/report/index.html, report.md and charts/*.svg.
+designs.json, shards.json) into build/report/index.html, report.md and charts/*.svg.
 
 Run with Debian's /usr/bin/python3 (it sees python3-matplotlib). models.json
 is required; the other inputs are optional and their sections say which
@@ -43,7 +43,7 @@ def parse_args(argv):
     p.add_argument("--results", default="build/results", help="directory of the result files (default %(default)s)")
     p.add_argument("--out", default="build/report", help="where the report goes (default %(default)s)")
     p.add_argument("--baseline", help="an earlier run's results directory: show deltas and regressions")
-    for name in ("models", "stress", "bench", "designs"):
+    for name in ("models", "stress", "bench", "designs", "shards"):
         p.add_argument(f"--{name}", metavar="FILE", help=f"{name}.json to read instead of the one in --results")
     p.add_argument("--build-dir", default=os.path.join(REPO, "build", "release"),
                    help="build whose CMakeCache.txt gives the flags (default build/release)")

@@ -1,5 +1,6 @@
 """The run's environment, so two reports can be set side by side: compiler,
-build flags, CPU count, commit, dates, and bench.json's own context block.
+build flags, CPU count, commit, dates, bench.json's own context block, and
+the sharding figures of this machine (sharding.py).
 """
 
 import datetime
@@ -8,6 +9,7 @@ import os
 import subprocess
 
 from .doc import Section, Table
+from .sharding import sharding_blocks
 
 CACHE_KEYS = ("CMAKE_BUILD_TYPE", "CMAKE_CXX_COMPILER", "CMAKE_CXX_FLAGS", "CMAKE_CXX_FLAGS_RELEASE")
 
@@ -77,4 +79,5 @@ def environment_section(results, repo, build_dir, baseline=None):
         section.blocks.append(Table(columns=["bench.json context"] + [label for label, _ in contexts],
                                     rows=[[k] + [_context_value(k, ctx.get(k, "–")) for _, ctx in contexts]
                                           for k in keys]))
+    section.blocks += sharding_blocks(results.shards)
     return section

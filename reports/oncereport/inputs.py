@@ -37,6 +37,7 @@ class Results:
     stress: list = None
     bench: dict = None
     designs: dict = None
+    shards: dict = None
     paths: dict = field(default_factory=dict)
 
 
@@ -131,6 +132,14 @@ _TRAITS = {"blocking_wait": FLAG, "async_wait": FLAG, "timeouts": FLAG,
            "allocates_per_waiter": FLAG, "on_close": TEXT, "leader_failure": TEXT}
 _CACHE_FIELDS = {"level": COUNT, "type": TEXT, "size": COUNT, "num_sharing": COUNT}
 _BENCH_FIELDS = {"name": NAME}
+# shards.json (models/bench_shards.sh): one big cell as 1, 2, 4, 8 shards
+# and, when the matrix part ran, make check-models JOBS=1 against JOBS=2.
+_SHARDS_FIELDS = {"date": TEXT, "nproc": COUNT, "binary": NAME, "cell": TEXT}
+_SHARD_ROW_FIELDS = {"shards": lambda v: None if COUNT(v) is None and v >= 1 else "a whole number >= 1",
+                     "wall_s": AMOUNT, "executions": AMOUNT,
+                     "time_max_over_mean": AMOUNT, "executions_max_over_mean": AMOUNT}
+_SHARD_MATRIX_FIELDS = {"jobs1_wall_s": AMOUNT, "jobs2_wall_s": AMOUNT, "speedup": AMOUNT,
+                        "jobs1_exit": COUNT, "jobs2_exit": COUNT}
 _OPTIONAL_BENCH_FIELDS = {"run_name": NAME, "run_type": TEXT, "aggregate_name": TEXT,
                           "error_occurred": FLAG, "error_message": TEXT}
 
@@ -309,11 +318,26 @@ def load_bench(path):
     return doc
 
 
+def load_shards(path):
+    """shards.json: the sharding figures of models/bench_shards.sh."""
+    doc = read_json(path)
+    _check_fields(path, "top level", doc, _SHARDS_FIELDS)
+    rows = _array(path, "top level", doc, "rows", required=True)
+    if not rows:
+        raise InputError(path, "top level: field 'rows' holds no rows (make bench-shards writes four)")
+    for i, row in enumerate(rows):
+        _check_fields(path, f"rows[{i}]", row, _SHARD_ROW_FIELDS)
+    _check_fields(path, "top level", doc, {"matrix": nullable(OBJECT)}, required=False)
+    if doc.get("matrix") is not None:
+        _check_fields(path, "matrix", doc["matrix"], _SHARD_MATRIX_FIELDS)
+    return doc
+
+
 _LOADERS = {"models": lambda p: load_cells(p, "model"), "stress": lambda p: load_cells(p, "stress"),
-            "bench": load_bench, "designs": load_designs}
+            "bench": load_bench, "designs": load_designs, "shards": load_shards}
 # What writes each file: said in a missing file's error and its section's note.
 PRODUCERS = {"models": "make check-models", "stress": "make stress", "bench": "make bench",
-             "designs": "make check-models"}
+             "designs": "make check-models", "shards": "make bench-shards"}
 
 
 def results_paths(directory):
@@ -322,7 +346,7 @@ def results_paths(directory):
 
 
 def load_results(paths, required=("models",)):
-    """paths: {'models': p, 'stress': p, 'bench': p, 'designs': p}."""
+    """paths: {'models': p, 'stress': p, 'bench': p, 'designs': p, 'shards': p}."""
     loaded = {}
     for name, loader in _LOADERS.items():
         path = paths.get(name)

@@ -3,8 +3,8 @@
 docs/results.md, for the report's tests while no real ones exist in the test
 run (make bench is not part of ctest). Not measurements: every file says so in
 its own content, and the report shows that in its environment section.
-results_set() is a whole small set (models and stress cells too), the valid
-start the property test mutates.
+results_set() is a whole small set (models and stress cells too, and
+shards.json), the valid start the property test mutates.
 
     synthetic.py OUT_DIR [--designs-from models.json] [--latency-into stress.json]
 """
@@ -69,6 +69,19 @@ def designs_json(designs, flaws):
             "scenarios": []}
 
 
+def shards_json(matrix=True):
+    """shards.json as models/bench_shards.sh writes it: a balanced dealing
+    (largest shard 1.2x the mean at 8) and a 1.85x matrix on 2 cores."""
+    rows = [{"shards": n, "wall_s": 120.0 / min(n, 2) + n, "executions": 486816,
+             "time_max_over_mean": 1.0 + 0.05 * (n - 1), "executions_max_over_mean": 1.0 + 0.03 * (n - 1)}
+            for n in (1, 2, 4, 8)]
+    return {"date": "synthetic", "nproc": 2, "binary": "build/release/oncecheck-explore",
+            "cell": "--design condvar --flaw none --scenario coalesce --scheduler dpor", "note": NOTE,
+            "rows": rows,
+            "matrix": {"jobs1_wall_s": 370.0, "jobs2_wall_s": 200.0, "speedup": 1.85,
+                       "jobs1_exit": 0, "jobs2_exit": 0} if matrix else None}
+
+
 def latency_cells(designs):
     cells = []
     for i, d in enumerate(designs):
@@ -103,7 +116,7 @@ def cell(design, flaw, scenario, mode, scheduler, verdict, expected=None, **extr
 
 
 def results_set(designs=("condvar", "notify")):
-    """{models, stress, bench, designs}: a small valid results set with every
+    """{models, stress, bench, designs, shards}: a small valid results set with every
     section of the report drawn: two correct designs and a flaw each, a miss,
     a scheduler of every kind (dpor and pct with their own fields), latency,
     repetitions with aggregates, a benchmark error."""
@@ -136,7 +149,8 @@ def results_set(designs=("condvar", "notify")):
          "error_message": "synthetic error"}]
     bench["context"]["caches"] = [{"type": "Data", "level": 1, "size": 32768, "num_sharing": 1}]
     return {"models": models, "stress": stress + latency_cells(list(designs)), "bench": bench,
-            "designs": designs_json(list(designs), {d: ["check_then_act", "lost_cas"] for d in designs})}
+            "designs": designs_json(list(designs), {d: ["check_then_act", "lost_cas"] for d in designs}),
+            "shards": shards_json()}
 
 
 def main():

@@ -7,12 +7,10 @@ read) still gives a report.
     test_bad_input.py --work DIR
 """
 
-import argparse
 import copy
 import json
 import os
 import re
-import shutil
 import subprocess
 import sys
 
@@ -21,6 +19,7 @@ MAKE_REPORT = os.path.join(os.path.dirname(HERE), "make_report.py")
 sys.path.insert(0, HERE)
 
 import synthetic  # noqa: E402
+import workdir  # noqa: E402
 
 # Cells in the shape of docs/results.md: enough for a whole report, with two
 # correct designs so that the summary ranks them (a geometric mean).
@@ -187,12 +186,7 @@ def odd_but_valid_cases(work):
 
 
 def main():
-    p = argparse.ArgumentParser()
-    p.add_argument("--work", required=True)
-    work = p.parse_args().work
-    if os.path.exists(work):
-        shutil.rmtree(work)
-    os.makedirs(work)
+    work = workdir.work_dir()
     good = json.dumps(CELLS, indent=1)
     with open(os.path.join(work, "good.json"), "w") as f:
         f.write(good)

@@ -13,10 +13,8 @@ Relacy bound search run to its end, a flaw only Relacy finds (a
 weak-memory one: dpor passes it, as expected) and an expected deadlock.
 """
 
-import argparse
 import json
 import os
-import shutil
 import subprocess
 import sys
 
@@ -25,6 +23,7 @@ MAKE_REPORT = os.path.join(os.path.dirname(HERE), "make_report.py")
 sys.path.insert(0, HERE)
 
 from synthetic import cell  # noqa: E402
+import workdir  # noqa: E402
 
 failures = []
 
@@ -182,12 +181,7 @@ def check_columns(md):
 
 
 def main():
-    p = argparse.ArgumentParser()
-    p.add_argument("--work", required=True)
-    work = p.parse_args().work
-    if os.path.exists(work):
-        shutil.rmtree(work)
-    os.makedirs(work)
+    work = workdir.work_dir()
     files = {"models": models(), "stress": stress()}
     args = [sys.executable, MAKE_REPORT, "--out", os.path.join(work, "report"),
             "--bench", os.path.join(work, "absent.json"), "--designs", os.path.join(work, "absent.json")]

@@ -4,7 +4,7 @@ either writes a whole report or says what is wrong in one line and exits 2;
 never a traceback, never exit 1.
 
 Hypothesis (Debian's python3-hypothesis) starts from a valid synthetic set
-(synthetic.results_set: models, stress, bench, designs) and applies one to
+(synthetic.results_set: models, stress, bench, designs, shards) and applies one to
 three mutations: a value replaced by an odd one (NaN, 1.7e308, 2^63, "",
 "²", "$^$", a lone surrogate, an array...) in one place or in every object
 that has the field, a field or item deleted, a field added, a node copied
@@ -49,7 +49,7 @@ from oncereport import bench as B  # noqa: E402
 from oncereport import charts  # noqa: E402
 from oncereport.inputs import VERDICTS  # noqa: E402
 
-FILES = ("models", "stress", "bench", "designs")
+FILES = ("models", "stress", "bench", "designs", "shards")
 VALID = synthetic.results_set()
 
 ODD_STRINGS = ["", " ", "²", "٣", "abc", "32K", "-1", "1e3", "$^$", "a$b", "a/b", "x\ny", "\ud800", "\u0000",
@@ -60,7 +60,8 @@ ODD_NUMBERS = [0, -1, 1, 2, 2**31 - 1, 2**31, 2**63, -2**63, 10**30, 10**400, 0.
                1.7e308, 0.5, float("nan"), float("inf"), float("-inf")]
 KEYS = sorted({k for doc in (VALID["models"][0], VALID["stress"][-1], VALID["stress"][-1]["latency"][0],
                              VALID["bench"]["benchmarks"][4], VALID["designs"]["designs"][0],
-                             VALID["designs"]["designs"][0]["traits"]) for k in doc}
+                             VALID["designs"]["designs"][0]["traits"], VALID["shards"],
+                             VALID["shards"]["rows"][0], VALID["shards"]["matrix"]) for k in doc}
               | {"latency", "caches", "flaws", "scenarios", "context", "run_name", "run_type", "aggregate_name",
                  "error_occurred", "error_message", "detected", "matches_expected", "executions",
                  "preemption_bound", "estimated_fraction", "level", "size", "type"})
