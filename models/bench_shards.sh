@@ -6,7 +6,8 @@
 #
 # 1. One big cell (CELL; by default, with the explorer, its dpor on
 #    condvar/none coalesce, every schedule; with oncecheck-model, Relacy's
-#    random on the same cell) as 1, 2, 4 and 8 shards, two at a time on
+#    bound search of the same cell at context bound 2, every schedule:
+#    1,205,760) as 1, 2, 4 and 8 shards, two at a time on
 #    GNU parallel: wall time, the merged executions (equal for every N),
 #    and the balance: the slowest shard's time over the mean, and the
 #    largest shard's executions over the mean (what the dealing controls;
@@ -23,7 +24,7 @@ build=$1
 bin=${BIN:-oncecheck-explore}
 case $bin in
   oncecheck-explore) default_cell="--design condvar --flaw none --scenario coalesce --scheduler dpor --time-limit 3600" ;;
-  oncecheck-model) default_cell="--design condvar --flaw none --scenario coalesce --scheduler random --iterations 500000" ;;
+  oncecheck-model) default_cell="--design condvar --flaw none --scenario coalesce --scheduler bound --context-bound 2 --iterations 100000000 --time-limit 3600" ;;
   *) echo "bench_shards.sh: BIN=$bin: should be oncecheck-explore or oncecheck-model" >&2; exit 2 ;;
 esac
 cell=${CELL:-$default_cell}
