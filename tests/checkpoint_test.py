@@ -38,7 +38,7 @@ if "oncecheck-model" in os.path.basename(RUNNER):
                     "--scheduler", "full"]
     NO_TREE = [*PASSING[:6], "--scheduler", "random"]
     # Long enough to be stopped: 187,392 iterations, about 2 s.
-    LONGER, SIGINT_AFTER = ["--design", "condvar", "--flaw", "none", "--scenario", "leader_failure", *SEARCH], 0.5
+    LONGER, SIGINT_AFTER = ["--design", "condvar", "--flaw", "none", "--scenario", "leader_failure", *SEARCH], 0.8
 else:
     COUNT, STRAIGHT = "executions", []
     PASSING = ["--design", "condvar", "--flaw", "none", "--scenario", "coalesce", "--scheduler", "dpor"]
