@@ -11,7 +11,10 @@
 // (harness/runner/join_parts.hpp); `--shard 1/1` is the unsplit reference
 // of a sharded run. A cell that cannot be split (the explorer's `dfs`; a
 // scenario that draws programs, whose searches run program after program)
-// is one unit, dealt whole.
+// is one unit, dealt whole. So is a tree search in a matrix
+// (run_request::from_matrix): its budget caps it, there are hundreds of
+// cells to deal, and split it would cost its listing, probes and budget
+// once in every shard.
 //
 // Dealing, deterministic so that every shard computes the same list
 // without talking to the others. Units of equal size (random parts) go
