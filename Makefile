@@ -8,7 +8,7 @@ TSAN    := build/tsan
 RESULTS := build/results
 # Debian packages only (DEVELOPERS.md); nothing is downloaded at build time.
 PACKAGES := cmake g++ make relacy-dev libcli11-dev libbenchmark-dev libgtest-dev \
-            nlohmann-json3-dev python3-matplotlib python3-hypothesis chromium parallel
+            nlohmann-json3-dev python3-matplotlib python3-hypothesis chromium parallel rsync
 # make stress: rounds per cell, threads per round, seconds without progress
 # before a round is a hang.
 STRESS_ROUNDS  ?= 2000

@@ -5,8 +5,8 @@
 # shards of a dpor cell go to the two hosts; their parts, merged, must give
 # the verdict and the executions of the same shards run here, and both
 # hosts must have run some. The hosts share this file system, so no file
-# is transferred; --transferfile and --return need rsync on both ends,
-# and are exercised too when rsync is installed.
+# needs to be transferred; the README's --transferfile, --return and
+# --cleanup (rsync on both ends: make deps installs it) are exercised too.
 #
 #   shard_hosts_test.sh EXPLORE WORKDIR
 set -euo pipefail
@@ -40,12 +40,17 @@ assert (m["verdict"], m["executions"], m["exhausted_search"]) == (l["verdict"], 
 PY
 
 if command -v rsync >/dev/null; then
-  # Results written in each job's own directory and brought back by --return.
-  mkdir -p "$work/back" && cd "$work/back"
-  parallel --ssh "$here/fake_ssh.sh" --sshlogin 1/hostA,1/hostB --workdir "$work/remote" --return part-{}.json \
-    "mkdir -p $work/remote && $explore $cell --shard {}/4 --json part-{}.json --quiet" ::: 1 2 3 4
+  # As the README's command for hosts without this checkout: the runner is
+  # sent with each job (--transferfile, kept under the job's own --workdir
+  # ...), each part comes back with --return and --cleanup removes the
+  # job's directory.
+  mkdir -p "$work/back/bin" && cp "$explore" "$work/back/bin/" && cd "$work/back"
+  parallel --ssh "$here/fake_ssh.sh" --sshlogin 1/hostA,1/hostB --workdir ... \
+    --transferfile bin/oncecheck-explore --return part-{}.json --cleanup \
+    "./bin/oncecheck-explore $cell --shard {}/4 --json part-{}.json --quiet" ::: 1 2 3 4
   "$explore" --merge part-{1,2,3,4}.json --json returned.json
   cmp <(grep -v elapsed_ms returned.json) <(grep -v elapsed_ms "$work/merged.json")
+  echo "--transferfile, --return and --cleanup: the parts came back and merge to the same cell"
 else
   echo "rsync is not installed: --transferfile/--return not exercised (the hosts share this file system)"
 fi
