@@ -126,8 +126,9 @@ inline std::optional<tree_prefix> next_prefix(tree_prefix p, std::size_t floor =
 }
 
 // A Relacy tree-search scheduler (Base: context_bound_scheduler or
-// full_search_scheduler) that can search one subtree, list prefixes and
-// keep the fraction walked. It hides Relacy's iteration_end by name (the
+// full_search_scheduler) that can search one subtree, list prefixes, probe
+// and sample paths, and notes where each execution started (a checkpoint's
+// place). It hides Relacy's iteration_begin and iteration_end by name (the
 // context calls it on its scheduler's own type, models/follow_replay.hpp);
 // with nothing asked of it, it is Relacy's.
 template <class Base>
