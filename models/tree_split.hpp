@@ -37,6 +37,8 @@
 #include <string>
 #include <vector>
 
+#include "../harness/runner/shard.hpp"  // splitmix64
+
 // Included after impls/sync/relacy_backend.hpp (models/model_run.hpp).
 
 namespace oncecheck::model {
@@ -190,7 +192,7 @@ class subtree_search : public Base {
     c.level = std::max(c.level, floor_);
     for (; c.level < tree.size(); ++c.level) {
       auto& d = tree[c.level];
-      const unsigned pick = unsigned(draw(c) % d.count_);
+      const unsigned pick = unsigned(runner::splitmix64(c.random) % d.count_);
       if (pick != d.index_) {
         d.index_ = pick;
         tree.resize(++c.level);
@@ -204,13 +206,6 @@ class subtree_search : public Base {
     if (++c.samples_done >= c.samples) return true;
     tree.resize(floor_);  // the next path starts again at the subtree's root
     return false;
-  }
-
-  static std::uint64_t draw(tree_split_control& c) {
-    std::uint64_t z = (c.random += 0x9e3779b97f4a7c15ull);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-    return z ^ (z >> 31);
   }
 
   std::size_t floor_ = 0;  // decisions fixed for this search (a unit's prefix)

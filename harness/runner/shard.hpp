@@ -87,12 +87,18 @@ inline std::pair<std::uint64_t, std::uint64_t> part_range(std::uint64_t total, s
   return {total / parts * u + std::min(u, total % parts), total / parts * (u + 1) + std::min(u + 1, total % parts)};
 }
 
-// A distinct seed for part `u` of a run seeded `seed` (splitmix64 of both).
-inline std::uint64_t part_seed(std::uint64_t seed, std::uint64_t u) {
-  std::uint64_t z = seed + 0x9e3779b97f4a7c15ull * (u + 1);
+// splitmix64: the next of a stream of well-mixed numbers from `state`.
+inline std::uint64_t splitmix64(std::uint64_t& state) {
+  std::uint64_t z = (state += 0x9e3779b97f4a7c15ull);
   z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
   z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
   return z ^ (z >> 31);
+}
+
+// A distinct seed for part `u` of a run seeded `seed`.
+inline std::uint64_t part_seed(std::uint64_t seed, std::uint64_t u) {
+  std::uint64_t state = seed + 0x9e3779b97f4a7c15ull * u;
+  return splitmix64(state);
 }
 
 // Random-like cells are cut into this many parts, whatever N.
