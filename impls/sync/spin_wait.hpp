@@ -1,0 +1,76 @@
+// spin_wait: the bounded spin a sleeping design or a worker does before it
+// parks, so that a wait shorter than a kernel wake-up costs no kernel sleep.
+//
+//   if (sync::spin_wait<Sync>([&] { return word.load(acquire) != pending; })) ...
+//   else park (atomic::wait, a condition variable): the spin did not see it.
+//
+// Real threads (Sync::real_time): poll `ready` for at most `spin_budget`,
+// with a CPU pause between polls and a yield of the processor after every
+// `pauses_per_yield` pauses, the cadence WORKLOADS.md fixes for its
+// barriers. The yield matters when threads outnumber cores (W2 at T=8 on 2
+// cores): a spinner must not hold the core of the thread that would end
+// its wait.
+//
+// Why `spin_budget` is 20 microseconds. Parking pays for itself only when
+// the wait is longer than a park and its wake cost (spinning for as long as
+// that costs is never more than twice the best choice made in hindsight).
+// `make bench`'s W3 floors measure the wake on this machine (2 cores,
+// 2026-11-30): notify/floor.futex wakes one sleeping thread in 5.7 us p50
+// (88 us p99), eight in 53 us p50, while a spinning waiter
+// (notify/floor.spin) sees the store in 3.0 us p50. 20 us is above one
+// wake's median and below the median of eight, and it covers W2's round
+// (a 10 us compute): a coalesced waiter sees its value without sleeping,
+// and a wait that outlasts the budget pays at most 20 us more than a plain
+// park.
+//
+// Model backends (Relacy, the explorer): the spin is a single poll, one
+// scheduling point, with no loop and no yield. A yield would change
+// verdicts: the explorer parks a yielding thread until something it read
+// changes, and a spin nothing can answer is a livelock there, so a waiter
+// whose round never ends would be a livelock instead of the deadlock it is.
+// The poll keeps the path where the spin sees the outcome in the searched
+// schedules, at the cost of one load per waiter.
+#pragma once
+
+#include <chrono>
+
+#if defined(__x86_64__) || defined(__i386__)
+#include <immintrin.h>
+#endif
+
+namespace oncecheck::sync {
+
+inline constexpr std::chrono::nanoseconds spin_budget{20'000};
+inline constexpr int pauses_per_yield = 64;
+
+// One CPU pause: tells the core it is in a spin loop (frees the pipeline for
+// the sibling hyperthread, and avoids the memory-order flush on exit).
+inline void cpu_pause() noexcept {
+#if defined(__x86_64__) || defined(__i386__)
+  _mm_pause();
+#elif defined(__aarch64__)
+  asm volatile("yield");
+#endif
+}
+
+// Polls `ready` until it returns true (then true) or the budget is spent
+// (then false; the caller parks). A model backend polls once.
+template <class Sync, class Ready>
+bool spin_wait(Ready&& ready) {
+  if (ready()) return true;
+  if constexpr (!Sync::real_time) {
+    return false;
+  } else {
+    const auto until = Sync::clock::now() + spin_budget;
+    for (;;) {
+      for (int i = 0; i < pauses_per_yield; ++i) {
+        cpu_pause();
+        if (ready()) return true;
+      }
+      if (Sync::clock::now() >= until) return false;
+      Sync::yield();
+    }
+  }
+}
+
+}  // namespace oncecheck::sync
