@@ -33,15 +33,35 @@
 //            holds its own map or shard lock (lock order: map -> notify ->
 //            executor).
 //
+// Spin before the park. wait() first spins (impls/sync/spin_wait.hpp: up to
+// 20 us on real threads, not at all in a model) on `changes_`, a counter of
+// notify_waiters() and close() calls kept beside the locked state, and only
+// then takes the mutex and sleeps on the condition variable if nothing came:
+// a round that ends within the spin (W2's 10 us compute) wakes its waiters
+// without a kernel sleep. The spin decides nothing: the locked check that
+// follows is the one that answers, so a stale read only costs a park.
+//
+// `changes_` is a std::atomic on every backend, outside what Relacy and the
+// explorer see: it is read only by the spin, which the models do not run
+// (spin_wait.hpp), and a Sync::atomic there would add a scheduling point to
+// every notify and enable() for nothing.
+//
+// Memory ordering. `changes_` is written only under mutex_ and read by the
+// spin without it, relaxed both ways: the value is a hint to stop spinning,
+// and everything the waiter then reads it reads under mutex_, which orders
+// it after the notify.
+//
 // Lifetime. Designs share a notify through std::shared_ptr: a waiter keeps
 // its own reference, so a waiter woken by close() after the map is gone
 // touches only the notify it owns.
 #pragma once
 
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <optional>
 
+#include "sync/spin_wait.hpp"
 #include "sync/std_backend.hpp"
 #include "task.hpp"
 
@@ -59,8 +79,9 @@ class notify {
   class listener {
    private:
     friend class notify;
-    explicit listener(std::uint64_t generation) : generation_(generation) {}
+    listener(std::uint64_t generation, std::uint64_t changes) : generation_(generation), changes_(changes) {}
     std::uint64_t generation_ = 0;
+    std::uint64_t changes_ = 0;  // notify::changes_ at enable(), for the spin
   };
 
   // A task's listener: enabled (linked) at construction, it sees any
@@ -109,13 +130,14 @@ class notify {
 
   listener enable() const {
     typename Sync::unique_lock lock(mutex_);
-    return listener(state_.get().generation);
+    return listener(state_.get().generation, changes_.load(std::memory_order_relaxed));
   }
 
   // Wakes every listener enabled before this call; stores nothing for later ones.
   void notify_waiters() {
     typename Sync::unique_lock lock(mutex_);
     ++state_.mut().generation;
+    changes_.store(changes_.load(std::memory_order_relaxed) + change_step, std::memory_order_relaxed);
     changed_.notify_all();
     fire_all(wake::notified);
   }
@@ -124,6 +146,7 @@ class notify {
   void close() {
     typename Sync::unique_lock lock(mutex_);
     state_.mut().closed = true;
+    changes_.store((changes_.load(std::memory_order_relaxed) + change_step) | closed_bit, std::memory_order_relaxed);
     changed_.notify_all();
     fire_all(wake::closed);
   }
@@ -133,6 +156,9 @@ class notify {
   // means the map is going away, and a waiter told `notified` would go back
   // to it.
   wake wait(const listener& l) {
+    sync::spin_wait<Sync>([&] {
+      return (l.changes_ & closed_bit) != 0 || changes_.load(std::memory_order_relaxed) != l.changes_;
+    });
     typename Sync::unique_lock lock(mutex_);
     ++state_.mut().waiting;
     for (;;) {
@@ -204,9 +230,14 @@ class notify {
     return std::nullopt;
   }
 
+  // changes_: notify_waiters() and close() calls, in steps of 2, with bit 0
+  // set once closed. Written under mutex_; read without it by wait()'s spin.
+  static constexpr std::uint64_t change_step = 2, closed_bit = 1;
+
   mutable typename Sync::mutex mutex_;
   typename Sync::condition_variable changed_;  // waited on with mutex_
   typename Sync::template cell<state> state_;  // guarded by mutex_
+  std::atomic<std::uint64_t> changes_{0};  // written under mutex_; see "Spin before the park"
   typename Sync::template cell<async_listener*> head_{nullptr};  // linked listeners, oldest first; guarded by mutex_
   typename Sync::template cell<async_listener*> tail_{nullptr};  // guarded by mutex_
 };

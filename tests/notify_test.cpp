@@ -9,6 +9,7 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <chrono>
 #include <cstddef>
 #include <vector>
@@ -71,6 +72,37 @@ TEST(Notify, CloseWakesPresentAndFutureListeners) {
   }
   EXPECT_EQ(got, notify_t::wake::closed);
   EXPECT_EQ(nt.wait(nt.enable()), notify_t::wake::closed);
+}
+
+// wait() spins before it sleeps: a notification may land during the spin
+// (even rounds: sent as soon as the listener is enabled) or after the waiter
+// went to sleep (odd rounds: sent once waiting() counts it). Either way it
+// is delivered once, and none is lost.
+TEST(Notify, NoRoundLostWhetherTheWaiterSpinsOrSleeps) {
+  constexpr int rounds = 2000;
+  notify_t nt;
+  std::atomic<int> enabled{-1};  // the round whose listener is enabled
+  int woken = 0;
+  {
+    crew c([&] { nt.close(); });
+    c.spawn([&] {
+      for (int r = 0; r < rounds; ++r) {
+        const auto l = nt.enable();
+        enabled.store(r);
+        if (nt.wait(l) != notify_t::wake::notified) return;
+        ++woken;
+      }
+    });
+    for (int r = 0; r < rounds; ++r) {
+      ASSERT_TRUE(eventually([&] { return enabled.load() == r; })) << "round " << r;
+      if (r % 2 == 1) {
+        ASSERT_TRUE(eventually([&] { return nt.waiting() == 1; })) << "round " << r;
+      }
+      nt.notify_waiters();
+    }
+    EXPECT_TRUE(c.join());
+  }
+  EXPECT_EQ(woken, rounds);
 }
 
 }  // namespace
