@@ -5,6 +5,7 @@
 //   coalesce/<design>/threads:T       W2
 //   notify/<design>/waiters:W         W3, W in {1, 8, 64}
 //   distinct_miss/<design>/threads:T  W4
+//   distinct_miss/<design>/threads:2/keys:N   W4 in a map of N keys, N in {10^4, 10^6, 10^7}
 //   notify_task/<design>/waiters:W/placement:P   W3 with task waiters (designs with wait_async)
 //   memory/<design>/waiters:W         heap allocations per waiter and per key
 // and the floors hit/floor.{lockfree,read_lock,shared_read_lock}/threads:T,
@@ -27,6 +28,7 @@
 #include "workload_distinct_miss.hpp"
 #include "workload_hit.hpp"
 #include "workload_memory.hpp"
+#include "workload_miss_at_scale.hpp"
 #include "workload_notify.hpp"
 #include "workload_notify_task.hpp"
 
@@ -38,8 +40,8 @@ constexpr int waiter_counts[] = {1, 8, 64};
 
 // A benchmark whose iterations are whole protocol runs timed by the run itself.
 template <class Body>
-void register_timed(const std::string& name, Body body) {
-  benchmark::RegisterBenchmark(name.c_str(), body)->UseManualTime()->Unit(benchmark::kMicrosecond);
+benchmark::internal::Benchmark* register_timed(const std::string& name, Body body) {
+  return benchmark::RegisterBenchmark(name.c_str(), body)->UseManualTime()->Unit(benchmark::kMicrosecond);
 }
 
 std::string named(std::string_view workload, std::string_view who, std::string_view param, int value) {
@@ -106,6 +108,13 @@ void register_designs() {
   });
   register_workload("distinct_miss", "threads", thread_counts,
                     []<class Map>(benchmark::State& s, int t) { distinct_miss_design<Map>(s, t); });
+  // W4 in a map that already holds N keys: fixed iterations, whatever the min time.
+  for_each_correct_design([]<class Map>(std::string_view design) {
+    for (const std::size_t keys : miss_at_scale_keys)
+      register_timed(named("distinct_miss", design, "threads", miss_at_scale_threads) + "/keys:" + std::to_string(keys),
+                     [keys](benchmark::State& s) { distinct_miss_at_scale<Map>(s, keys); })
+          ->Iterations(benchmark::IterationCount(miss_at_scale_iterations(keys)));
+  });
   // Counts, not timings: a fixed number of runs.
   for_each_correct_design([]<class Map>(std::string_view design) {
     for (int w : waiter_counts)

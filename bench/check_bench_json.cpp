@@ -7,6 +7,7 @@
 //   - no benchmark ended in an error (a wrong value, a lost key);
 //   - each has its workload's counters, and each design its floor_ratio;
 //   - W3 with task waiters (notify_task) for every design with async_wait;
+//   - W4 at scale (distinct_miss/<design>/threads:2/keys:N) for every design;
 //   - every correct design's coalesce run has violations == 0 and as many
 //     computes as rounds.
 // Usage: oncecheck-bench-check [--workload NAME]... bench.json
@@ -68,7 +69,8 @@ std::string contract_name(const std::string& name) {
   for (;;) {
     const std::size_t end = name.find('/', start);
     const std::string piece = name.substr(start, end == std::string::npos ? std::string::npos : end - start);
-    if (part < 2 || piece.starts_with("threads:") || piece.starts_with("waiters:") || piece.starts_with("placement:"))
+    if (part < 2 || piece.starts_with("threads:") || piece.starts_with("waiters:") || piece.starts_with("placement:") ||
+        piece.starts_with("keys:"))
       kept += (kept.empty() ? "" : "/") + piece;
     if (end == std::string::npos) return kept;
     start = end + 1;
@@ -164,6 +166,12 @@ int main(int argc, char** argv) {
         for (int waiters : {1, 8, 64})
           present("notify_task/" + d + "/waiters:" + std::to_string(waiters) + "/placement:" + placement,
                   {"wake_p50", "wake_p99", "not_blocked", "floor_ratio"});
+  // W4 at scale: the N of bench/workload_miss_at_scale.hpp (miss_at_scale_keys).
+  if (only.empty() || only.contains("distinct_miss"))
+    for (const std::string& d : designs)
+      for (const char* keys : {"10000", "1000000", "10000000"})
+        present("distinct_miss/" + d + "/threads:2/keys:" + std::string(keys),
+                {"ns_per_op", "ops_per_sec", "core_ns_per_op", "floor_ratio"});
   if (problems == 0) std::printf("oncecheck-bench-check: %zu benchmarks as the contract says\n", checked);
   return problems == 0 ? 0 : 1;
 }

@@ -7,7 +7,7 @@ aggregate when there is one, else the mean, else the average of the
 repetitions, and parts that are not a known `param:value` are ignored.
 
 The grammar lives here and inputs.py enforces it on load: a count param
-(threads, waiters) is a whole number from 1 to MAX_COUNT in ASCII digits, a
+(threads, waiters, keys) is a whole number from 1 to MAX_COUNT in ASCII digits, a
 counter the report reads is a finite number >= 0 (floor_ratio > 0), so the
 charts, tables and means below never meet a string axis or a log of zero.
 """
@@ -15,7 +15,7 @@ charts, tables and means below never meet a string axis or a log of zero.
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-COUNT_PARAMS = ("threads", "waiters")   # the x axes: whole numbers
+COUNT_PARAMS = ("threads", "waiters", "keys")   # the x axes: whole numbers
 PARAMS = COUNT_PARAMS + ("placement",)  # placement: a word (same_worker, other_worker)
 MAX_COUNT = 2**31 - 1
 # Aggregate rows a record is made of (the others, stddev and cv, are not read).
@@ -32,6 +32,20 @@ class Workload:
     lower_is_better: bool
     floor: tuple             # (workload, floor design) its floor_ratio divides by
     split: str = ""          # a param that makes one chart per value
+    # One workload's names may make two views: W4 by threads, and W4 by the
+    # keys already in the map (`distinct_miss/<design>/threads:2/keys:N`).
+    # A view takes the records that have `requires` and lack `excludes`.
+    requires: str = ""
+    excludes: str = ""
+    label: str = ""          # the view's title and chart name, when not the workload's name
+
+    def takes(self, record):
+        return (record.workload == self.name and (not self.requires or self.requires in record.params)
+                and (not self.excludes or self.excludes not in record.params))
+
+    @property
+    def title(self):
+        return self.label or self.name
 
 
 WORKLOADS = {
@@ -42,8 +56,16 @@ WORKLOADS = {
     "notify_task": Workload("notify_task", "waiters", "wake_p50", "wake p50 (µs)", True, ("notify", "floor.futex"),
                             split="placement"),
     "distinct_miss": Workload("distinct_miss", "threads", "core_ns_per_op", "ns per op (core time)", True,
-                              ("hit", "floor.lockfree")),
+                              ("hit", "floor.lockfree"), excludes="keys"),
+    # W4 in a map that already holds N keys: flat when the miss does not grow with the map.
+    "distinct_miss_keys": Workload("distinct_miss", "keys", "core_ns_per_op", "ns per op (core time)", True,
+                                   ("hit", "floor.lockfree"), split="threads", requires="keys",
+                                   label="distinct_miss_at_scale"),
+    # W2 with the waiters as tasks on the executor, over the same floor as W2.
+    "coalesce_task": Workload("coalesce_task", "threads", "rounds_per_sec", "rounds per second", False,
+                              ("coalesce", "floor.barrier")),
 }
+WORKLOAD_NAMES = {w.name for w in WORKLOADS.values()}
 MEMORY_COUNTERS = ("allocs_per_waiter", "bytes_per_waiter", "allocs_per_key", "bytes_per_key")
 # Every counter some section reads; floor_ratio is a ratio of two positive figures.
 READ_COUNTERS = tuple(dict.fromkeys(["floor_ratio", "wake_p99", "violations"]
@@ -72,7 +94,7 @@ def parse_name(name):
     or None when the name is no `workload/design` the report reads. A known
     param with a value outside the grammar is a ValueError saying which."""
     parts = name.split("/")
-    if len(parts) < 2 or (parts[0] not in WORKLOADS and parts[0] != "memory"):
+    if len(parts) < 2 or (parts[0] not in WORKLOAD_NAMES and parts[0] != "memory"):
         return None
     params = {}
     for part in parts[2:]:

@@ -25,11 +25,11 @@ class View:
 
     @property
     def title(self):
-        return self.workload.name + (f" ({self.workload.split}: {self.split_value})" if self.split_value else "")
+        return self.workload.title + (f" ({self.workload.split}: {self.split_value})" if self.split_value else "")
 
     @property
     def name(self):
-        return self.workload.name + (f"-{self.split_value}" if self.split_value else "")
+        return self.workload.title + (f"-{self.split_value}" if self.split_value else "")
 
     def value(self, record):
         """What the chart and table show: the ratio to the floor (a floor's own
@@ -53,7 +53,7 @@ def views(records):
     """[View] in the order of docs/results.md's workloads."""
     out = []
     for w in B.WORKLOADS.values():
-        mine = [r for r in records if r.workload == w.name and not r.is_floor]
+        mine = [r for r in records if w.takes(r) and not r.is_floor]
         splits = sorted({r.params.get(w.split) for r in mine}, key=str) if w.split else [None]
         for split in splits:
             designs = defaultdict(dict)

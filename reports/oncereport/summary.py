@@ -12,8 +12,9 @@ from . import benchmarks
 from . import capabilities
 from . import coverage
 from . import latency
+from . import targets
 from . import verdicts as V
-from .doc import Bullets, Note, Section
+from .doc import Bullets, Cell, Note, Section, Table
 
 
 def trusted_designs(results):
@@ -88,6 +89,20 @@ def speed_lines(results, trusted):
     return lines or ["Speed: bench.json has no figures for the correct designs."]
 
 
+def target_table(results, trusted):
+    """Issue 14's targets: per workload, the winner among the correct designs
+    and whether it meets the target, from this run's bench.json."""
+    if results.bench is None:
+        return None
+    rows = []
+    for j in targets.judge_all(B.records(results.bench), trusted):
+        mark = Cell("not measured", "missing") if j.met is None else \
+            Cell("met", "good") if j.met else Cell("not met", "bad")
+        rows.append([j.workload, j.target, Cell(j.best or "–", "design" if j.best else "absent"), j.figures, mark])
+    return Table(columns=["workload", "target (issue 14)", "best correct design", "its figures", "target"],
+                 rows=rows, caption="Targets: the best correct design per workload, over the floors of the same run")
+
+
 def latency_lines(results, trusted):
     cells = [c for c in latency.latency_cells(results.stress) if c["design"] in trusted and c["flaw"] == "none"
              and c["scheduler"] == "plain"]
@@ -137,6 +152,9 @@ def summary_section(results):
         section.blocks.append(Note("no correct design passes every run: nothing to advise", "bad"))
         return section
     section.blocks.append(Bullets(speed_lines(results, trusted), "Fastest correct design per workload"))
+    table = target_table(results, trusted)
+    if table:
+        section.blocks.append(table)
     lat = latency_lines(results, trusted)
     if lat:
         section.blocks.append(Bullets(lat, "Wake latency (stress, plain build)"))

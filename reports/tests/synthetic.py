@@ -38,6 +38,12 @@ def bench_json(designs, seed=1, threads=(1, 2, 4, 8), waiters=(1, 8, 64)):
             add(f"distinct_miss/{d}/threads:{t}/real_time", core_ns_per_op=40.0 * ratio, floor_ratio=20.0 * ratio)
             add(f"coalesce/{d}/threads:{t}", rounds_per_sec=50000.0 / t / (1.1 + i * 0.1), computes=1000.0,
                 violations=0.0, floor_ratio=1.1 + i * 0.1)
+            add(f"coalesce_task/{d}/threads:{t}", rounds_per_sec=50000.0 / t / (1.3 + i * 0.1), computes=1000.0,
+                violations=0.0, floor_ratio=1.3 + i * 0.1)
+            if t == 2:  # W4 in a map of N keys, flat but for a little growth
+                for j, keys in enumerate((10000, 1000000, 10000000)):
+                    add(f"distinct_miss/{d}/threads:2/keys:{keys}/iterations:32/manual_time",
+                        core_ns_per_op=40.0 * ratio * (1 + 0.1 * j), floor_ratio=20.0 * ratio * (1 + 0.1 * j))
     for w in waiters:
         add(f"notify/floor.futex/waiters:{w}", wake_p50=5.0 + w * 0.2, wake_p99=20.0 + w)
         add(f"notify/floor.condvar/waiters:{w}", wake_p50=8.0 + w * 0.3, wake_p99=30.0 + w)

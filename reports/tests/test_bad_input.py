@@ -105,6 +105,7 @@ def issue17_cases(work):
         ("threads-superscript", lambda b: renamed(b["benchmarks"][4], "hit/condvar/threads:\u00b2/real_time"),
          "'threads'"),
         ("threads-word", lambda b: renamed(b["benchmarks"][4], "hit/condvar/threads:abc/real_time"), "'abc'"),
+        ("keys-exponent", lambda b: renamed(b["benchmarks"][4], "distinct_miss/condvar/threads:2/keys:1e7"), "'keys'"),
         ("cache-size-text", lambda b: b["context"].update(caches=[{"level": 1, "type": "Data", "size": "32K"}]),
          "'size'"),
         ("floor-ratio-negative",

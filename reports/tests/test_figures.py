@@ -13,13 +13,10 @@ Relacy bound search run to its end, a flaw only Relacy finds (a
 weak-memory one: dpor passes it, as expected) and an expected deadlock.
 """
 
-import json
 import os
-import subprocess
 import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-MAKE_REPORT = os.path.join(os.path.dirname(HERE), "make_report.py")
 sys.path.insert(0, HERE)
 
 from synthetic import cell  # noqa: E402
@@ -182,18 +179,7 @@ def check_columns(md):
 
 def main():
     work = workdir.work_dir()
-    files = {"models": models(), "stress": stress()}
-    args = [sys.executable, MAKE_REPORT, "--out", os.path.join(work, "report"),
-            "--bench", os.path.join(work, "absent.json"), "--designs", os.path.join(work, "absent.json")]
-    for name, doc in files.items():
-        with open(os.path.join(work, f"{name}.json"), "w") as f:
-            json.dump(doc, f, indent=1)
-        args += [f"--{name}", os.path.join(work, f"{name}.json")]
-    run = subprocess.run(args, capture_output=True, text=True, timeout=120)
-    if run.returncode != 0 or run.stderr:
-        sys.exit(f"report_figures: FAIL: make_report exited {run.returncode}: {run.stderr.strip()}")
-    with open(os.path.join(work, "report", "report.md"), encoding="utf-8") as f:
-        md = f.read()
+    md = workdir.report_md(work, {"models": models(), "stress": stress()}, ("bench", "designs"), "report_figures")
     for check in (check_engines, check_coverage, check_columns):
         try:
             check(md)
