@@ -55,8 +55,9 @@
 //
 // The lost wake-up is closed by lock_: every store to `state` is made with
 // lock_ held, a worker re-checks its queue and exit condition under lock_
-// after the spin and before each park, and it publishes `parked` and
-// releases lock_ in one step (the condition variable's wait). So a post
+// after the spin and before each park, and it stores `parked` under lock_
+// and lets go of lock_ only inside the condition variable's wait, which
+// releases it and starts waiting in one step. So a post
 // made under lock_ either comes before that re-check (the worker sees the
 // work and does not park) or after it (the waker sees `parked` and
 // notifies). A post during the spin sees `spinning`, stores `roused` and
