@@ -7,6 +7,7 @@
 //   distinct_miss/<design>/threads:T  W4
 //   distinct_miss/<design>/threads:2/keys:N   W4 in a map of N keys, N in {10^4, 10^6, 10^7}
 //   notify_task/<design>/waiters:W/placement:P   W3 with task waiters (designs with wait_async)
+//   coalesce_task/<design>/threads:T  W2 with task callers (designs with wait_async)
 //   memory/<design>/waiters:W         heap allocations per waiter and per key
 // and the floors hit/floor.{lockfree,read_lock,shared_read_lock}/threads:T,
 // coalesce/floor.barrier/threads:T, notify/floor.{futex,condvar,spin}/waiters:W.
@@ -25,6 +26,7 @@
 #include "../harness/registry.hpp"
 #include "wake_floors.hpp"
 #include "workload_coalesce.hpp"
+#include "workload_coalesce_task.hpp"
 #include "workload_distinct_miss.hpp"
 #include "workload_hit.hpp"
 #include "workload_memory.hpp"
@@ -105,6 +107,13 @@ void register_designs() {
         for (int w : waiter_counts)
           register_timed(named("notify_task", design, "waiters", w) + "/placement:" + std::string(placement_name(p)),
                          [w, p](benchmark::State& s) { notify_task_design<Map>(s, w, p); });
+  });
+  // W2 with the callers as tasks, for the same designs.
+  for_each_correct_design([]<class Map>(std::string_view design) {
+    if constexpr (Map::traits.async_wait)
+      for (int t : thread_counts)
+        register_timed(named("coalesce_task", design, "threads", t),
+                       [t](benchmark::State& s) { coalesce_task_design<Map>(s, t); });
   });
   register_workload("distinct_miss", "threads", thread_counts,
                     []<class Map>(benchmark::State& s, int t) { distinct_miss_design<Map>(s, t); });

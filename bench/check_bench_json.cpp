@@ -6,10 +6,11 @@
 //     benchmark binary, so a design that stops being registered is missed;
 //   - no benchmark ended in an error (a wrong value, a lost key);
 //   - each has its workload's counters, and each design its floor_ratio;
-//   - W3 with task waiters (notify_task) for every design with async_wait;
+//   - W3 with task waiters (notify_task) and W2 with task callers
+//     (coalesce_task) for every design with async_wait;
 //   - W4 at scale (distinct_miss/<design>/threads:2/keys:N) for every design;
-//   - every correct design's coalesce run has violations == 0 and as many
-//     computes as rounds.
+//   - every correct design's coalesce and coalesce_task run has
+//     violations == 0 and as many computes as rounds.
 // Usage: oncecheck-bench-check [--workload NAME]... bench.json
 // (--workload restricts the check to those workloads; default: all.)
 // Exit code 0 when everything holds, 1 with one line per problem otherwise,
@@ -137,6 +138,12 @@ int main(int argc, char** argv) {
       if (!run.contains(counter)) problem(name, "no counter " + counter);
     return &run;
   };
+  // A coalesce run of a correct design: no violation, one compute a round.
+  auto single_flight_held = [&](const std::string& name, const nlohmann::json& run) {
+    const double violations = run.value("violations", -1.0);
+    if (violations != 0) problem(name, "violations = " + std::to_string(violations) + ", must be 0");
+    if (run.value("computes", -1.0) != run.value("rounds", -2.0)) problem(name, "computes != rounds");
+  };
   const std::vector<std::string> designs = correct_designs();
   for (const workload& w : workloads()) {
     if (!only.empty() && !only.contains(w.name)) continue;
@@ -149,12 +156,7 @@ int main(int argc, char** argv) {
         const nlohmann::json* run = present(name, w.counters);
         if (!run) continue;
         if (is_design && w.has_floor_ratio && !run->contains("floor_ratio")) problem(name, "no floor_ratio");
-        if (w.name == "coalesce" && is_design) {
-          const double violations = run->value("violations", -1.0);
-          if (violations != 0) problem(name, "violations = " + std::to_string(violations) + ", must be 0");
-          if (run->value("computes", -1.0) != run->value("rounds", -2.0))
-            problem(name, "computes != rounds");
-        }
+        if (w.name == "coalesce" && is_design) single_flight_held(name, *run);
       }
     }
   }
@@ -172,6 +174,14 @@ int main(int argc, char** argv) {
       for (const char* keys : {"10000", "1000000", "10000000"})
         present("distinct_miss/" + d + "/threads:2/keys:" + std::string(keys),
                 {"ns_per_op", "ops_per_sec", "core_ns_per_op", "floor_ratio"});
+  // W2 with task callers, for the same designs.
+  if (only.empty() || only.contains("coalesce_task"))
+    for (const std::string& d : correct_designs(true))
+      for (int threads : {1, 2, 4, 8}) {
+        const std::string name = "coalesce_task/" + d + "/threads:" + std::to_string(threads);
+        if (const nlohmann::json* run = present(name, {"rounds_per_sec", "computes", "violations", "floor_ratio"}))
+          single_flight_held(name, *run);
+      }
   if (problems == 0) std::printf("oncecheck-bench-check: %zu benchmarks as the contract says\n", checked);
   return problems == 0 ? 0 : 1;
 }

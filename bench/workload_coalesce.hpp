@@ -46,13 +46,53 @@ struct coalesce_tally {
   std::vector<std::atomic<bool>> wrong;    // relaxed: some thread of round r got a wrong outcome
 };
 
+// The figures of every run of one benchmark, summed across its iterations.
+struct coalesce_totals {
+  double wall_ns = 0, rounds = 0, computes = 0, violations = 0;
+
+  // One run's tally (read after its callers ended) and its wall time.
+  void add(const coalesce_tally& tally, double run_wall_ns) {
+    wall_ns += run_wall_ns;
+    rounds += coalesce_rounds;
+    for (std::size_t r = 0; r < coalesce_rounds; ++r) {
+      const int n = tally.computes[r].load(std::memory_order_relaxed);
+      computes += n;
+      violations += tally.wrong[r].load(std::memory_order_relaxed) || n != 1;
+    }
+  }
+
+  // Sets the counters; returns the seconds per round (what floor_ratio
+  // compares), 0 if nothing ran.
+  double report(benchmark::State& state) const {
+    if (rounds == 0 || wall_ns <= 0) return 0;
+    state.counters["rounds_per_sec"] = rounds / (wall_ns * 1e-9);
+    state.counters["rounds"] = rounds;
+    state.counters["computes"] = computes;
+    state.counters["violations"] = violations;
+    return wall_ns * 1e-9 / rounds;
+  }
+};
+
+// The compute of round r (key k): counts itself, then works for
+// coalesce_compute_time.
+inline value_t coalesce_compute(coalesce_tally& tally, std::size_t r, key_t k) {
+  tally.computes[r].fetch_add(1, std::memory_order_relaxed);
+  sync::std_backend::busy_for(coalesce_compute_time);
+  return value_of(k);
+}
+
+// What a caller of round r got: anything but key k's value is a violation.
+inline void coalesce_check(coalesce_tally& tally, std::size_t r, key_t k, const outcome<value_t>& got) {
+  if (!got || got.value() != value_of(k)) tally.wrong[r].store(true, std::memory_order_relaxed);
+}
+
 // One run per iteration. start_run() builds what a run shares (a fresh map)
 // and returns its round: a callable (tid, r, tally) that is what thread tid
 // does in round r after the barrier. Returns the seconds per round over
 // every run, the figure floor_ratio compares.
 template <class StartRun>
 double run_coalesce(benchmark::State& state, int threads, StartRun start_run) {
-  double wall_ns = 0, rounds = 0, computes = 0, violations = 0;
+  coalesce_totals totals;
   for (auto _ : state) {
     coalesce_tally tally;
     auto round = start_run();
@@ -66,20 +106,9 @@ double run_coalesce(benchmark::State& state, int threads, StartRun start_run) {
       };
     });
     state.SetIterationTime(run.wall_ns * 1e-9);
-    wall_ns += run.wall_ns;
-    rounds += coalesce_rounds;
-    for (std::size_t r = 0; r < coalesce_rounds; ++r) {
-      const int n = tally.computes[r].load(std::memory_order_relaxed);
-      computes += n;
-      violations += tally.wrong[r].load(std::memory_order_relaxed) || n != 1;
-    }
+    totals.add(tally, run.wall_ns);
   }
-  if (rounds == 0 || wall_ns <= 0) return 0;
-  state.counters["rounds_per_sec"] = rounds / (wall_ns * 1e-9);
-  state.counters["rounds"] = rounds;
-  state.counters["computes"] = computes;
-  state.counters["violations"] = violations;
-  return wall_ns * 1e-9 / rounds;
+  return totals.report(state);
 }
 
 template <class Map>
@@ -87,12 +116,7 @@ void coalesce_design(benchmark::State& state, int threads) {
   const double seconds_per_round = run_coalesce(state, threads, [] {
     return [map = std::make_unique<Map>()](int, std::size_t r, coalesce_tally& tally) {
       const key_t k = key_t(r) + 1;  // fresh: every run has its own map
-      const outcome<value_t> got = get_or_compute(*map, k, [&] {
-        tally.computes[r].fetch_add(1, std::memory_order_relaxed);
-        sync::std_backend::busy_for(coalesce_compute_time);
-        return value_of(k);
-      });
-      if (!got || got.value() != value_of(k)) tally.wrong[r].store(true, std::memory_order_relaxed);
+      coalesce_check(tally, r, k, get_or_compute(*map, k, [&] { return coalesce_compute(tally, r, k); }));
     };
   });
   floor_table::report_ratio(state, coalesce_floor_slot(threads), seconds_per_round);
@@ -101,9 +125,7 @@ void coalesce_design(benchmark::State& state, int threads) {
 inline void coalesce_floor(benchmark::State& state, int threads) {
   const double seconds_per_round = run_coalesce(state, threads, [] {
     return [](int tid, std::size_t r, coalesce_tally& tally) {
-      if (tid != 0) return;
-      tally.computes[r].fetch_add(1, std::memory_order_relaxed);
-      sync::std_backend::busy_for(coalesce_compute_time);
+      if (tid == 0) coalesce_compute(tally, r, key_t(r) + 1);
     };
   });
   floor_table::record(coalesce_floor_slot(threads), seconds_per_round);

@@ -36,11 +36,57 @@
 // A task is never resumed on two workers at once and never destroyed while
 // another worker runs it: only its home worker pops it.
 //
+// Idle workers: spin, then park. A worker whose queue is empty does not go
+// straight to sleep on its condition variable: it lets go of `lock_` and
+// spins (sync::spin_wait: at most sync::spin_budget), so a task woken within the budget is
+// picked up with no kernel sleep and no kernel wake. Only when the spin
+// ends empty-handed does it park on `work`. Each worker's `state` says
+// which of these it is doing, so a waker knows what a post needs:
+//   busy     --queue empty-->  spinning   (lock_ let go, polling `state`)
+//   spinning --a post-------->  roused     (the waker's store ends the spin:
+//                                           no notify)
+//   spinning --budget spent-->  parked     (re-checked under lock_ first)
+//   parked   --a post-------->  roused     (the waker notifies `work` once)
+//   roused | spinning | parked --work or exit seen under lock_--> busy
+// A post is an enqueue onto that worker's queue, or close/shutdown making
+// its exit condition true. A busy worker needs nothing: it looks at its
+// queue under lock_ before it idles again; a roused one has been told.
+//
+// The lost wake-up is closed by lock_: every store to `state` is made with
+// lock_ held, a worker re-checks its queue and exit condition under lock_
+// after the spin and before each park, and it stores `parked` under lock_
+// and lets go of lock_ only inside the condition variable's wait, which
+// releases it and starts waiting in one step. So a post
+// made under lock_ either comes before that re-check (the worker sees the
+// work and does not park) or after it (the waker sees `parked` and
+// notifies). A post during the spin sees `spinning`, stores `roused` and
+// skips the notify; the worker then finds the work under lock_ when its
+// poll sees `roused` or when the budget ends, whichever comes first.
+//
+// Memory ordering of `state`: relaxed everywhere. Every store is ordered by
+// lock_; the only load made without lock_ is the spinning worker's poll,
+// and its value only decides when the spin stops: whatever it reads, the
+// worker takes lock_ before it looks at its queue, and lock_'s
+// acquire/release orders the queue and the task's state. A stale
+// `spinning` costs at most the rest of the budget, never a lost task.
+//
+// Under a model backend (Relacy, the explorer) the idle protocol is the one
+// without the spin: a post notifies `work` every time and an idle worker
+// parks at once, and `state` is never touched. Searching the spin would
+// add nothing a model checks (spin_wait.hpp: the models do not spin), and
+// searching the store-that-skips-a-notify grew the explorer's two-worker
+// async trees 4 to 13 times (notify x async_waiter_cancel/2w: 1,758 to
+// 22,400 executions) and took intrusive x notify_latency/2w past its 10 s.
+// The handoff is a real-thread protocol whose lost wake-up argument is
+// lock_'s, above; executor_test's ExecutorIdle cases run it, under TSan too
+// (a build that drops the parked worker's notify fails them at round 0).
+//
 // Ending: close_when_idle() lets the workers return once no task is left;
 // shutdown() lets them return as soon as their queues are empty. Tasks still
 // parked then are destroyed by the destructor (counted as cancelled).
 #pragma once
 
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <deque>
@@ -52,6 +98,7 @@
 #include <utility>
 #include <vector>
 
+#include "sync/spin_wait.hpp"
 #include "sync/verdict.hpp"
 #include "task.hpp"
 
@@ -156,7 +203,7 @@ class executor {
     worker& w = workers_[std::size_t(index)];
     typename Sync::unique_lock lock(lock_);
     for (;;) {
-      while (w.queue.get().empty() && !(closing_.get() && live_.get() == 0) && !stopping_.get()) w.work.wait(lock);
+      if (!has_work_or_exit(w)) wait_for_work(w, lock);
       if (w.queue.get().empty()) return;
       const std::uint32_t index_of_task = w.queue.get().front();
       w.queue.mut().pop_front();
@@ -237,6 +284,21 @@ class executor {
     return cancelled_.get();
   }
 
+  // How posts reached idle workers: by the store alone to a spinning one
+  // (no kernel wake), or by a notify of a parked one.
+  struct idle_handoffs {
+    std::uint64_t to_spinning = 0;
+    std::uint64_t to_parked = 0;
+  };
+  idle_handoffs handoffs() const {
+    typename Sync::unique_lock lock(lock_);
+    return handoffs_.get();
+  }
+
+  // Worker `index` is spinning / parked (tests: to post at a known point).
+  bool worker_spinning(int index) const { return idle_of(index) == idle::spinning; }
+  bool worker_parked(int index) const { return idle_of(index) == idle::parked; }
+
  private:
   enum class phase : std::uint8_t { free, queued, running, idle };
 
@@ -249,9 +311,18 @@ class executor {
     std::uint32_t generation = 0;  // bumped when the slot is freed
   };
 
+  // A worker's `state` (see "Idle workers" above).
+  struct idle {
+    static constexpr std::uint8_t busy = 0, spinning = 1, roused = 2, parked = 3;
+  };
+
   struct worker {
     typename Sync::template cell<std::deque<std::uint32_t>> queue;  // guarded by lock_
-    typename Sync::condition_variable work;                         // waited on with lock_
+    typename Sync::condition_variable work;                         // waited on with lock_, when parked
+    // Written only with lock_ held; read without it only by this worker's
+    // own spin. Relaxed (see "Memory ordering of `state`"). A std::atomic
+    // on every backend: real threads alone use it (see "Under a model").
+    std::atomic<std::uint8_t> state{idle::busy};
   };
 
   static std::uint64_t tag_of(std::uint32_t index, std::uint32_t generation) noexcept {
@@ -288,14 +359,72 @@ class executor {
     return s.state != phase::free && s.generation == t.generation ? &s : nullptr;
   }
 
+  // With lock_ held.
   void enqueue(std::uint32_t index, const slot& s) {
     worker& w = workers_[std::size_t(s.home)];
     w.queue.mut().push_back(index);
-    w.work.notify_one();
+    if constexpr (Sync::real_time) {
+      rouse(w);
+    } else {
+      w.work.notify_one();
+    }
   }
 
   void wake_all_workers() {
-    for (worker& w : workers_) w.work.notify_all();
+    for (worker& w : workers_) {
+      if constexpr (Sync::real_time) {
+        rouse(w);
+      } else {
+        w.work.notify_all();
+      }
+    }
+  }
+
+  // With lock_ held, after a post to `w`: a spinning worker is told by the
+  // store alone (its poll sees it: no kernel wake); a parked one is
+  // notified, once. A busy or already roused worker needs nothing.
+  void rouse(worker& w) {
+    switch (w.state.load(std::memory_order_relaxed)) {
+      case idle::spinning:
+        w.state.store(idle::roused, std::memory_order_relaxed);
+        ++handoffs_.mut().to_spinning;
+        return;
+      case idle::parked:
+        w.state.store(idle::roused, std::memory_order_relaxed);
+        ++handoffs_.mut().to_parked;
+        w.work.notify_one();  // only its own worker waits on `work`
+        return;
+      default:
+        return;
+    }
+  }
+
+  std::uint8_t idle_of(int index) const {
+    typename Sync::unique_lock lock(lock_);
+    return workers_[std::size_t(index)].state.load(std::memory_order_relaxed);
+  }
+
+  // With lock_ held: worker `w` has a task to run, or may return.
+  bool has_work_or_exit(const worker& w) const {
+    return !w.queue.get().empty() || (closing_.get() && live_.get() == 0) || stopping_.get();
+  }
+
+  // Worker `w` found nothing to do: spin with lock_ let go, then park until
+  // has_work_or_exit(w). Called and returns with lock_ held.
+  void wait_for_work(worker& w, typename Sync::unique_lock& lock) {
+    if constexpr (!Sync::real_time) {
+      while (!has_work_or_exit(w)) w.work.wait(lock);
+      return;
+    }
+    w.state.store(idle::spinning, std::memory_order_relaxed);
+    lock.unlock();
+    sync::spin_wait<Sync>([&] { return w.state.load(std::memory_order_relaxed) != idle::spinning; });
+    lock.lock();
+    while (!has_work_or_exit(w)) {
+      w.state.store(idle::parked, std::memory_order_relaxed);
+      w.work.wait(lock);
+    }
+    w.state.store(idle::busy, std::memory_order_relaxed);
   }
 
   // An exception no awaiter caught ends the run with a verdict, as a panic
@@ -339,6 +468,7 @@ class executor {
   typename Sync::template cell<bool> stopping_{false};           // guarded by lock_
   typename Sync::template cell<std::uint64_t> completed_{0};     // guarded by lock_
   typename Sync::template cell<std::uint64_t> cancelled_{0};     // guarded by lock_
+  typename Sync::template cell<idle_handoffs> handoffs_{};       // guarded by lock_
 };
 
 // Gives the rest of the worker's queue a turn: the task goes to the back of

@@ -52,6 +52,8 @@
 //                            waiters (the handle uv's review asked for).
 //   get_or_compute(m,k,f) -> outcome<V>: get, else lead and compute f(), else
 //                            wait.
+//   get_or_compute_async(m,k,f) -> task<outcome<V>>: the same in a task, the
+//                            wait a wait_async (designs that have it).
 #pragma once
 
 #include <chrono>
@@ -243,6 +245,21 @@ outcome<typename M::value_type> get_or_compute(M& map, const typename M::key_typ
     return v;
   }
   return map.wait(key);
+}
+
+// get_or_compute for a task (designs with wait_async): the same steps, with
+// the wait parking the task instead of its thread. `key` and `compute` are
+// taken by value: the coroutine outlives the caller's full expression.
+template <once_map M, class F>
+  requires contract::has_wait_async<M> && std::convertible_to<std::invoke_result_t<F&>, typename M::value_type>
+task<outcome<typename M::value_type>> get_or_compute_async(M& map, typename M::key_type key, F compute) {
+  if (auto v = map.get(key)) co_return std::move(*v);
+  if (auto lead = try_lead(map, key)) {
+    typename M::value_type v = std::invoke(compute);
+    lead->complete(v);
+    co_return v;
+  }
+  co_return co_await map.wait_async(key);
 }
 
 }  // namespace oncecheck
