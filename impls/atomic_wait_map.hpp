@@ -98,11 +98,14 @@
 //     saw `ready`. failed/closed carry no data outside the word; their
 //     release is for uniformity only.
 //   - `closed_`: close() stores it (seq_cst) and then takes the writer lock to
-//     walk the current table; a writer that would add a round loads it under
-//     the writer lock. So either the writer's critical section comes first
-//     (close finds and closes its round) or close's does (the writer sees
-//     the flag and adds nothing): no pending round escapes a close. Lock-free
-//     first looks load it with acquire, as a shortcut only.
+//     walk the current table; a writer loads it under the writer lock after
+//     storing its round. So either the writer's critical section comes
+//     first and saw the flag clear (close's walk finds and closes its round)
+//     or the writer sees the flag (close's store happened before its lock),
+//     closes its own round and does not lead it: no pending round escapes a
+//     close, and no round stored after a caller saw the flag has a leader
+//     (the explorer's random_programs found that order: program 1252).
+//     Lock-free first looks load it with acquire, as a shortcut.
 //   - A round's `waiters`: a waiter reads its outcome (copies the value) and
 //     only then decrements the count with release; the destructor frees a
 //     round only after an acquire load saw zero, so everything the waiter did
@@ -204,9 +207,10 @@ class atomic_wait_map {
     // Decide without the lock first: the common non-leader path is a probe.
     if (live(find(table_.load(std::memory_order_acquire), key, h))) return false;
     node* fresh = make(key, pending);
-    if (!insert_round(key, h, fresh)) {
-      destroy(fresh);
-      return false;
+    switch (insert_round(key, h, fresh)) {
+      case inserted::no: destroy(fresh); return false;
+      case inserted::closed: return false;
+      case inserted::yes: break;
     }
     Sync::note("register", key, "-> leader, stored a pending round");
     return true;
@@ -232,7 +236,7 @@ class atomic_wait_map {
     // round that is ready from the start. Private until the slot store.
     node* fresh = make(key, ready);
     fresh->value.mut().emplace(std::move(value));
-    if (!insert_round(key, h, fresh)) destroy(fresh);
+    if (insert_round(key, h, fresh) == inserted::no) destroy(fresh);
   }
 
   void fail(const K& key, wait_error error) {
@@ -392,16 +396,19 @@ class atomic_wait_map {
     return n && phase_of(n->state.load(std::memory_order_acquire)) != failed;
   }
 
-  // Stores `fresh` as the key's newest round unless the key has a live one
-  // or the map is closed. Under the writer lock: the table, the slot and the
-  // flag are those of the map's one writer.
-  bool insert_round(const K& key, std::size_t h, node* fresh) {
+  // Stores `fresh` as the key's newest round unless the key has a live one,
+  // and says whether it may lead it: not once close() has begun. Under the
+  // writer lock: the table and the slot are those of the map's one writer.
+  // The flag is loaded after the store, not before: a caller that saw it set
+  // answers "not leader" at once, so a round stored after that instant must
+  // not get a leader either.
+  enum class inserted { yes, no, closed };  // closed: stored, then closed (nobody leads it)
+  inserted insert_round(const K& key, std::size_t h, node* fresh) {
     typename Sync::unique_lock lock(writer_);
-    if (closed_.load(std::memory_order_seq_cst)) return false;  // see "closed_" above
     table* t = table_.load(std::memory_order_relaxed);
     node* old;
     std::size_t i = probe(t, key, h, old, std::memory_order_relaxed);
-    if (live(old)) return false;
+    if (live(old)) return inserted::no;
     if (old) {
       // A failed round: replaced in place, kept until the destructor
       // (its waiters, and readers of older tables, may still hold it).
@@ -414,7 +421,14 @@ class atomic_wait_map {
     }
     if (!old) ++used_.mut();
     t->slots[i].store(fresh, std::memory_order_release);
-    return true;
+    if (closed_.load(std::memory_order_seq_cst)) {
+      // close() has begun: it may have walked the table before this store,
+      // and callers that saw the flag already act as if the map were shut.
+      // The round is closed here and nobody leads it (see "closed_").
+      settle(stripe_of(h), *fresh, closed, key);
+      return inserted::closed;
+    }
+    return inserted::yes;
   }
 
   // Moves every round of `t` into a table twice the size and makes it the
