@@ -1,82 +1,119 @@
 // atomic_wait_map: a C++-native once-map on std::atomic::wait (a futex on
-// Linux), lock-free on the hit path.
+// Linux), lock-free on the read path.
 //
 // What it models. Not a seed: the design a C++20 programmer reaches for when
-// the map must cost no lock to read. A fixed array of buckets, each an
-// append-only singly linked list of nodes pushed at the head with a
-// compare-exchange. A node is one *round* of one key: its key, a 32-bit state
-// word, the value, and a count of the callers blocked on it. Nodes are never
-// unlinked or freed while the map lives, so a reader can walk a list with
-// plain loads and no hazard pointers, and the head compare-exchange cannot
-// meet a recycled address (no ABA). Waiters sleep on the state word itself
-// (state.wait(pending)); a completer changes the word and calls notify_all.
+// the map must cost no lock to read. An open-addressing hash table
+// (power-of-two capacity, linear probing) whose slots are atomic pointers to
+// *rounds*: a round is one node holding its key, a 32-bit state word, the
+// value, and a count of the callers blocked on it. A key's slot holds its
+// newest round. Waiters sleep on the state word itself (after a bounded spin,
+// sync::spin_wait); a completer changes the word and calls notify_all.
 //
-// Locking protocol. None on the hit path: get(), register_key() and the
-// lookup that starts every operation walk a bucket list with atomic loads
-// and take no lock. The only lock is one per bucket, `bucket::timed_lock`,
-// and it exists for timed waits alone (below).
+// What changed (issue 14) and why. The design used to be 8 fixed buckets of
+// append-only lists: every operation walked every round of its bucket, so it
+// cost O(keys) (W4 misses 3.2 us at T=1, 60 us at T=8 ) and a hit walked a
+// list (171 ns against a 1.4 ns floor). The table is now sized to its keys
+// (it doubles past half full), a hit is three dependent atomic loads (table,
+// slot, state) and a key comparison, a miss probes a run that stays short as
+// the keys grow, and a failed round is replaced in its slot instead of piling
+// up in front of every other key.
 //
-// Timed waits. atomic::wait has no timeout, so wait_for() does not sleep on
-// the state word: it sleeps on its bucket's condition variable
-// (`bucket::timed_cv`, with `timed_lock`) until its deadline, re-checking
-// the node's state under the lock after every wake-up. A completer (done,
-// fail, close) changes the state word, notifies the atomic waiters, then
-// takes and drops `timed_lock` before notifying the condition variable: a
-// timed waiter that read `pending` under the lock is by then asleep on the
-// condition variable, so the notify cannot fall between its check and its
-// sleep. That is one uncontended lock per completed round, never per read.
-// A completion wakes every timed waiter of the bucket; those of other keys
-// re-check and sleep again. (A spin-then-yield loop on the clock would have
-// worked on real threads, but a model cannot let a clock decide, while
-// Relacy's timed condition-variable wait can time out in any schedule.)
+// Locking protocol. Readers take no lock: get(), wait(), fail(), and the
+// first look of register_key() and done() load the table pointer, probe it
+// and load a slot and a state word with acquire loads. Every write of a slot
+// or of the table pointer (a new key, a failed round replaced, a migration)
+// happens under one mutex, `writer_`; a round's state word is changed only by
+// compare-exchange, lock-free. The writer lock makes a migration atomic with
+// respect to every other writer: no writer can meet a half-moved table, so
+// two rounds of one key can never be live (a key is only ever inserted into
+// the current table, by a writer that has just probed it under the lock).
+// A resize is rare (amortised over a doubling of the keys) and the lock is
+// held for one probe and one store otherwise; a hit never sees it.
 //
-// State word of a node (phase in the low 2 bits, a wait_error above them
+// Timed waits. atomic::wait has no timeout, so wait_for() sleeps on one of a
+// small fixed array of stripes (a mutex and a condition variable each,
+// picked by the key's hash) until its deadline, re-checking its round's state
+// under the stripe lock after every wake-up. A completer (done, fail, close)
+// changes the state word, notifies the atomic waiters, then takes and drops
+// the stripe's lock before notifying its condition variable: a timed waiter
+// that read `pending` under the lock is by then asleep on the condition
+// variable, so the notify cannot fall between its check and its sleep. One
+// uncontended lock per completed round, never per read. (A model cannot let
+// a clock decide, while a timed condition-variable wait can time out in any
+// of its schedules.)
+//
+// State word of a round (phase in the low 2 bits, a wait_error above them
 // when the phase is `failed`):
 //   pending --done-->   ready    (final; the value is readable from then on)
 //   pending --fail-->   failed   (final; the word carries the error)
 //   pending --close-->  closed   (final)
 // Every transition is a compare-exchange from `pending`, so done, fail and
-// close can race and exactly one wins. A key's rounds are its nodes, newest
-// first in its bucket: register_key pushes a fresh pending node when the key
-// has none or when its newest node failed, and leads iff its push succeeds;
-// a push is a compare-exchange on the bucket head against the head it
-// walked, so two callers that both saw "failed" cannot both push. A waiter
-// holds the node of its round, so the error it reports is its round's even
-// if the key has been registered again since. The cost: one node per failed
-// round stays allocated until the map is destroyed.
+// close can race and exactly one wins. register_key leads iff, under the
+// writer lock, the key's slot is empty or holds a failed round: it then
+// stores a fresh pending round there. Two callers that both saw `failed`
+// serialise on the lock and the second finds the first's pending round, so
+// one round has one leader. A waiter holds the node of its round, so the
+// error it reports is its round's even if the key has been registered again
+// since.
+//
+// Table and migration. A table is `capacity` slots (a power of two) and a
+// key's probe starts at the top bits of its hash times 2^64/phi. Slots are
+// only ever filled (a key keeps its slot in a table for good), so a probe
+// ends at the key or at the first empty slot. Before an insert would make a
+// table more than half full, the writer builds a table twice the size,
+// privately: it reads every slot of the current one, places the rounds in a
+// plain scratch array by probing, constructs the new slots from it, and
+// publishes the table with one release store. Readers still on the old table
+// keep reading it: it is frozen (no writer touches a table once it is no
+// longer current) and still holds every round it held, so what they find
+// was true at some instant during their operation (a key absent from the
+// frozen table was absent from the map when it was replaced).
+//
+// Reclamation. Nothing is freed while a lock-free reader may hold it; the
+// hit path pays for no hazard pointer or epoch (either costs a store and a
+// fence per read, more than the whole hit). What is kept until the
+// destructor, and its bound:
+//   - Old tables: each table is half the size of the one that replaced it,
+//     so all of them together are smaller than the current table (at most
+//     doubling the table memory). They are chained by `older`.
+//   - Replaced rounds: one node per round that failed and was led again,
+//     chained on `retired_` under the writer lock. Failure is the rare path;
+//     a hit, a miss and a round that succeeds add nothing here.
+// The destructor first closes the map, then frees every round (current
+// slots and retired list) once its waiter count reads zero, then every
+// table. The models check it: Relacy and the explorer report a leak for
+// anything not freed and a use after free for any access after.
 //
 // Memory ordering.
-//   - Publication of a node: its key, `next` and (for done() without a
-//     round) its value are written while the node is private, then the head
-//     compare-exchange publishes it (seq_cst, which includes release); every
-//     walk starts with an acquire load of the head, and a node's `next` was
-//     itself acquired by the pusher's compare-exchange, so a reader sees
-//     every node it reaches fully built.
-//   - Publication of the value: done() writes the value cell, then moves the
-//     state pending -> ready with a release compare-exchange. get() and the
+//   - `table_` (the current table): stored with release under the writer
+//     lock after the new table's slots are constructed; loaded with acquire
+//     by every operation, so a reader sees the table's capacity and slots
+//     built. A writer reloads it under the lock (the lock orders it).
+//   - A slot: stored with release under the writer lock after its round is
+//     fully built (key, and the value of a round born ready); loaded with
+//     acquire, so a reader sees the round's key and initial state.
+//   - A round's `state`: done() writes the value cell, then moves the state
+//     pending -> ready with a release compare-exchange; get() and the
 //     waiters load the state with acquire and read the value only after they
-//     saw `ready`: the release/acquire pair orders the write before the read.
-//     failed/closed carry no data outside the word; their release is for
-//     uniformity only.
-//   - close() against register_key (a Dekker pair): close stores `closed_`
-//     then walks the heads; register_key pushes its node then loads
-//     `closed_`. All four are seq_cst, so at least one side sees the other:
-//     close finds the node, or register_key finds the flag and closes its
-//     own node. No pending node escapes a close.
-//   - Leaving: a waiter reads its outcome (copies the value) and only then
-//     decrements the node's `waiters` with release; the destructor frees a
-//     node only after an acquire load saw its count at zero, so everything
-//     the waiter did to the node and to its bucket's lock happened before the
-//     free. A leaving waiter cannot notify the destructor (the notify would
-//     touch memory it may already have freed), so the destructor polls with
-//     Sync::yield(); woken waiters leave within microseconds and a close is
-//     rare.
-//   - `waiters` otherwise orders nothing (a diagnostic for waiting()): the
-//     increment is relaxed.
-//
-// Destruction: close() moves every pending node to `closed` and wakes its
-// waiters (atomic and timed); the destructor then waits, node by node, until
-// no waiter is left on it, and frees it.
+//     saw `ready`. failed/closed carry no data outside the word; their
+//     release is for uniformity only.
+//   - `closed_`: close() stores it (seq_cst) and then takes the writer lock to
+//     walk the current table; a writer loads it under the writer lock after
+//     storing its round. So either the writer's critical section comes
+//     first and saw the flag clear (close's walk finds and closes its round)
+//     or the writer sees the flag (close's store happened before its lock),
+//     closes its own round and does not lead it: no pending round escapes a
+//     close, and no round stored after a caller saw the flag has a leader
+//     (the explorer's random_programs found that order: program 1252).
+//     Lock-free first looks load it with acquire, as a shortcut.
+//   - A round's `waiters`: a waiter reads its outcome (copies the value) and
+//     only then decrements the count with release; the destructor frees a
+//     round only after an acquire load saw zero, so everything the waiter did
+//     to the round and its stripe happened before the free. A leaving waiter
+//     cannot notify the destructor (the notify would touch memory it may
+//     already have freed), so the destructor polls with Sync::yield(); woken
+//     waiters leave within microseconds and a close is rare. The increment
+//     is relaxed: it orders nothing (waiting() reads it as a diagnostic).
 //
 // Flaws (compile-time):
 //   flaw::relaxed_publish  done() moves the state to `ready` relaxed (its
@@ -91,9 +128,11 @@
 #pragma once
 
 #include <array>
+#include <bit>
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <functional>
 #include <new>
 #include <optional>
@@ -102,6 +141,7 @@
 #include <utility>
 
 #include "once_map.hpp"
+#include "sync/spin_wait.hpp"
 #include "sync/std_backend.hpp"
 
 namespace oncecheck {
@@ -130,51 +170,56 @@ class atomic_wait_map {
       .timeouts = true,
       .allocates_per_waiter = false,
       .on_close = "every waiter returns closed; the destructor waits for them to leave",
-      .leader_failure = "waiters of the round get the error; the next register_key starts a new node",
+      .leader_failure = "waiters of the round get the error; the next register_key replaces the round in its slot",
   };
-  static constexpr std::size_t bucket_count = 8;
+  // A model's scenarios use two or three keys: a 2-slot table makes the
+  // second key migrate it, so every model cell runs a resize.
+  static constexpr std::size_t initial_capacity = Sync::real_time ? 16 : 2;
+  // Timed-wait stripes: enough that unrelated timed waiters rarely share one
+  // on real threads; under a model, as many as the keys' old buckets so the
+  // locks a scenario's keys touch are as independent as before.
+  static constexpr std::size_t stripe_count = Sync::real_time ? 64 : 8;
 
-  atomic_wait_map() = default;
+  atomic_wait_map() : table_(make_table(initial_capacity, nullptr)) {}
   atomic_wait_map(const atomic_wait_map&) = delete;
   atomic_wait_map& operator=(const atomic_wait_map&) = delete;
 
   ~atomic_wait_map() {
     close();
-    for (bucket& b : buckets_) {
-      node* n = b.head.load(std::memory_order_acquire);
-      while (n) {
-        while (n->waiters.load(std::memory_order_acquire) != 0) Sync::yield();
-        node* next = n->next.get();
-        destroy(n);
-        n = next;
-      }
+    table* t = table_.load(std::memory_order_acquire);
+    for (std::size_t i = 0; i < t->capacity; ++i)
+      if (node* n = t->slots[i].load(std::memory_order_acquire)) free_when_left(n);
+    for (node* n = retired_.get(); n;) {
+      node* older = n->retired_next.get();
+      free_when_left(n);
+      n = older;
+    }
+    while (t) {
+      table* older = t->older;
+      destroy_table(t);
+      t = older;
     }
   }
 
   bool register_key(const K& key) {
     if (closed_.load(std::memory_order_acquire)) return false;
-    bucket& b = bucket_of(key);
-    // Decide without allocating first: the common non-leader path is a walk.
-    if (live(find_from(b.head.load(std::memory_order_acquire), key))) return false;
+    const std::size_t h = hash_of(key);
+    // Decide without the lock first: the common non-leader path is a probe.
+    if (live(find(table_.load(std::memory_order_acquire), key, h))) return false;
     node* fresh = make(key, pending);
-    if (!push_round(b, key, fresh)) {
-      destroy(fresh);
-      return false;
+    switch (insert_round(key, h, fresh)) {
+      case inserted::no: destroy(fresh); return false;
+      case inserted::closed: return false;
+      case inserted::yes: break;
     }
-    if (closed_.load(std::memory_order_seq_cst)) {
-      // close() may have walked this bucket before the push: close our own
-      // node so that nobody who found it waits forever.
-      settle(b, *fresh, closed, key);
-      return false;
-    }
-    Sync::note("register", key, "-> leader, pushed a pending node");
+    Sync::note("register", key, "-> leader, stored a pending round");
     return true;
   }
 
   void done(const K& key, V value) {
     if (closed_.load(std::memory_order_acquire)) return;
-    bucket& b = bucket_of(key);
-    node* n = find_from(b.head.load(std::memory_order_acquire), key);
+    const std::size_t h = hash_of(key);
+    node* n = find(table_.load(std::memory_order_acquire), key, h);
     if (n && phase_of(n->state.load(std::memory_order_acquire)) == pending) {
       // The round's leader owns the value cell until it publishes `ready`;
       // if close() wins the race below, the value is simply never read.
@@ -182,30 +227,31 @@ class atomic_wait_map {
       std::uint32_t expected = pending;
       if (n->state.compare_exchange_strong(expected, ready, publish_order)) {
         Sync::note("done", key, "-> ready, notify_all");
-        wake(b, *n);
+        wake(stripe_of(h), *n);
       }
       return;
     }
     if (live(n)) return;  // ready or closed: the key already has its outcome
-    // No round in flight (never registered, or the last one failed): publish
-    // a node that is ready from the start. Private until the push.
+    // No round in flight (never registered, or the last one failed): store a
+    // round that is ready from the start. Private until the slot store.
     node* fresh = make(key, ready);
     fresh->value.mut().emplace(std::move(value));
-    if (!push_round(b, key, fresh)) destroy(fresh);
+    if (insert_round(key, h, fresh) == inserted::no) destroy(fresh);
   }
 
   void fail(const K& key, wait_error error) {
     // Dropped once close() has begun, as done() is: close() ends the round
     // (a timed waiter may already have been told `closed`, see sleep_until).
     if (closed_.load(std::memory_order_acquire)) return;
-    bucket& b = bucket_of(key);
-    if (node* n = find_from(b.head.load(std::memory_order_acquire), key))
-      settle(b, *n, failed | (static_cast<std::uint32_t>(error) << phase_bits), key);
+    const std::size_t h = hash_of(key);
+    if (node* n = find(table_.load(std::memory_order_acquire), key, h))
+      settle(stripe_of(h), *n, failed | (static_cast<std::uint32_t>(error) << phase_bits), key);
   }
 
+  // The hit path: three acquire loads and a key comparison, no lock, no
+  // allocation; the value is copied out once.
   std::optional<V> get(const K& key) const {
-    const bucket& b = bucket_of(key);
-    const node* n = find_from(b.head.load(std::memory_order_acquire), key);
+    const node* n = find(table_.load(std::memory_order_acquire), key, hash_of(key));
     if (!n || phase_of(n->state.load(std::memory_order_acquire)) != ready) return std::nullopt;
     return n->value.get();
   }
@@ -218,16 +264,24 @@ class atomic_wait_map {
 
   void close() {
     closed_.store(true, std::memory_order_seq_cst);
-    for (bucket& b : buckets_)
-      for (node* n = b.head.load(std::memory_order_seq_cst); n; n = n->next.get()) settle(b, *n, closed, n->key.get());
+    typename Sync::unique_lock lock(writer_);
+    table* t = table_.load(std::memory_order_relaxed);
+    for (std::size_t i = 0; i < t->capacity; ++i)
+      if (node* n = t->slots[i].load(std::memory_order_relaxed)) {
+        const K& key = n->key.get();
+        settle(stripe_of(hash_of(key)), *n, closed, key);
+      }
   }
 
+  // Callers blocked on the key's newest round (a diagnostic: tests wait on
+  // it until their waiters are known to be asleep).
   std::size_t waiting(const K& key) const {
-    std::size_t total = 0;
-    for (const node* n = bucket_of(key).head.load(std::memory_order_acquire); n; n = n->next.get())
-      if (n->key.get() == key) total += n->waiters.load(std::memory_order_relaxed);
-    return total;
+    const node* n = find(table_.load(std::memory_order_acquire), key, hash_of(key));
+    return n ? n->waiters.load(std::memory_order_relaxed) : 0;
   }
+
+  // The current table's slot count (tests check that it grows).
+  std::size_t capacity() const { return table_.load(std::memory_order_acquire)->capacity; }
 
  private:
   // Phases of the state word; the error of a failed round sits above them.
@@ -239,25 +293,45 @@ class atomic_wait_map {
       std::is_same_v<Flaw, flaw::relaxed_publish> ? std::memory_order_relaxed : std::memory_order_release;
 
   // One round of one key. Fields other than the atomics are written only
-  // while the node is private (key, next, the value of a node pushed ready)
-  // or by the round's leader before its release of `ready` (value).
+  // while the node is private (key, the value of a round stored ready), by
+  // the round's leader before its release of `ready` (value), or under the
+  // writer lock (retired_next, once the round is out of every current slot).
   struct node {
     node(const K& k, std::uint32_t word) : key(k), state(word) {}
-    typename Sync::template cell<K> key;                   // immutable once published
-    typename Sync::template cell<node*> next{nullptr};     // immutable once published
-    typename Sync::template cell<std::optional<V>> value;  // read only after an acquire load saw `ready`
+    typename Sync::template cell<K> key;                     // immutable once published
+    typename Sync::template cell<std::optional<V>> value;    // read only after an acquire load saw `ready`
+    typename Sync::template cell<node*> retired_next{nullptr};  // the retired list, under the writer lock
     // The phase word waiters sleep on. 32 bits: the width libstdc++ hands
     // straight to the futex, with no proxy word and no spurious wake-ups
     // from other addresses.
     typename Sync::template atomic<std::uint32_t> state;
-    typename Sync::template atomic<std::uint32_t> waiters{0};  // callers inside wait()/wait_for() on this node
+    typename Sync::template atomic<std::uint32_t> waiters{0};  // callers inside wait()/wait_for() on this round
   };
 
-  struct bucket {
-    typename Sync::template atomic<node*> head{nullptr};  // newest node first; only ever pushed
-    mutable typename Sync::mutex timed_lock;               // guards nothing but the timed sleep/wake handshake
-    typename Sync::condition_variable timed_cv;            // wait_for() sleeps here, with timed_lock
+  using slot = typename Sync::template atomic<node*>;
+
+  // A power-of-two array of slots; immutable but for its slots' fills, and
+  // those only while it is the current table.
+  struct table {
+    std::size_t capacity;  // a power of two, at least 2
+    unsigned shift;        // 64 - log2(capacity): the probe starts at the hash's top bits
+    slot* slots;
+    table* older;  // the table this one replaced, kept until the destructor
   };
+
+  // Timed waiters' sleep/wake handshake; guards nothing else.
+  struct stripe {
+    typename Sync::mutex lock;
+    typename Sync::condition_variable cv;
+  };
+
+  static std::size_t hash_of(const K& key) { return std::hash<K>{}(key); }
+  // Fibonacci hashing: the top bits of the hash times 2^64/phi, so keys that
+  // differ only in high bits, or share low ones, still spread.
+  static std::size_t home_of(std::size_t h, unsigned shift) {
+    return static_cast<std::size_t>((static_cast<std::uint64_t>(h) * 0x9E3779B97F4A7C15ull) >> shift);
+  }
+  stripe& stripe_of(std::size_t h) { return stripes_[h % stripe_count]; }
 
   static node* make(const K& key, std::uint32_t word) {
     static_assert(alignof(node) <= __STDCPP_DEFAULT_NEW_ALIGNMENT__);
@@ -273,14 +347,48 @@ class atomic_wait_map {
     n->~node();
     Sync::deallocate(n);
   }
+  static void free_when_left(node* n) {
+    while (n->waiters.load(std::memory_order_acquire) != 0) Sync::yield();
+    destroy(n);
+  }
 
-  bucket& bucket_of(const K& key) { return buckets_[std::hash<K>{}(key) % bucket_count]; }
-  const bucket& bucket_of(const K& key) const { return buckets_[std::hash<K>{}(key) % bucket_count]; }
+  // A table of `capacity` slots holding `rounds` (a scratch array of that
+  // size, or null for an empty table). Private until its pointer is stored.
+  static table* make_table(std::size_t capacity, node* const* rounds) {
+    static_assert(alignof(slot) <= __STDCPP_DEFAULT_NEW_ALIGNMENT__);
+    auto* t = static_cast<table*>(Sync::allocate(sizeof(table)));
+    t->capacity = capacity;
+    t->shift = static_cast<unsigned>(64 - std::countr_zero(capacity));
+    t->older = nullptr;
+    t->slots = static_cast<slot*>(Sync::allocate(capacity * sizeof(slot)));
+    // Constructed with their values: no store, so a model sees no step.
+    for (std::size_t i = 0; i < capacity; ++i) ::new (&t->slots[i]) slot(rounds ? rounds[i] : nullptr);
+    return t;
+  }
+  static void destroy_table(table* t) {
+    for (std::size_t i = 0; i < t->capacity; ++i) t->slots[i].~slot();
+    Sync::deallocate(t->slots);
+    Sync::deallocate(t);
+  }
 
-  static node* find_from(node* n, const K& key) {
-    for (; n; n = n->next.get())
-      if (n->key.get() == key) return n;
-    return nullptr;
+  // The key's slot in `t`: where its probe found it, or the empty slot that
+  // ends the probe (the table is never full). `found` is what the slot holds.
+  static std::size_t probe(const table* t, const K& key, std::size_t h, node*& found, std::memory_order mo) {
+    const std::size_t mask = t->capacity - 1;
+    for (std::size_t i = home_of(h, t->shift);; i = (i + 1) & mask) {
+      node* n = t->slots[i].load(mo);
+      if (!n || n->key.get() == key) {
+        found = n;
+        return i;
+      }
+    }
+  }
+
+  // The key's newest round in `t`, or null.
+  static node* find(const table* t, const K& key, std::size_t h) {
+    node* n;
+    probe(t, key, h, n, std::memory_order_acquire);
+    return n;
   }
 
   // A round that blocks a new one: pending, ready or closed.
@@ -288,31 +396,75 @@ class atomic_wait_map {
     return n && phase_of(n->state.load(std::memory_order_acquire)) != failed;
   }
 
-  // Pushes `fresh` as the key's newest round unless the key has a live one.
-  // The compare-exchange is against the head this walk started from, so any
-  // node pushed meanwhile (for any key) makes it walk again.
-  bool push_round(bucket& b, const K& key, node* fresh) {
-    node* head = b.head.load(std::memory_order_acquire);
-    for (;;) {
-      if (live(find_from(head, key))) return false;
-      fresh->next.mut() = head;
-      // seq_cst: one half of the Dekker pair with close() (see above).
-      if (b.head.compare_exchange_weak(head, fresh, std::memory_order_seq_cst)) return true;
+  // Stores `fresh` as the key's newest round unless the key has a live one,
+  // and says whether it may lead it: not once close() has begun. Under the
+  // writer lock: the table and the slot are those of the map's one writer.
+  // The flag is loaded after the store, not before: a caller that saw it set
+  // answers "not leader" at once, so a round stored after that instant must
+  // not get a leader either.
+  enum class inserted { yes, no, closed };  // closed: stored, then closed (nobody leads it)
+  inserted insert_round(const K& key, std::size_t h, node* fresh) {
+    typename Sync::unique_lock lock(writer_);
+    table* t = table_.load(std::memory_order_relaxed);
+    node* old;
+    std::size_t i = probe(t, key, h, old, std::memory_order_relaxed);
+    if (live(old)) return inserted::no;
+    if (old) {
+      // A failed round: replaced in place, kept until the destructor
+      // (its waiters, and readers of older tables, may still hold it).
+      old->retired_next.mut() = retired_.get();
+      retired_.mut() = old;
+    } else if ((used_.get() + 1) * 2 > t->capacity) {
+      t = grow(t);
+      Sync::note("register", key, "-> migrated the table to twice the slots");
+      i = probe(t, key, h, old, std::memory_order_relaxed);
     }
+    if (!old) ++used_.mut();
+    t->slots[i].store(fresh, std::memory_order_release);
+    if (closed_.load(std::memory_order_seq_cst)) {
+      // close() has begun: it may have walked the table before this store,
+      // and callers that saw the flag already act as if the map were shut.
+      // The round is closed here and nobody leads it (see "closed_").
+      settle(stripe_of(h), *fresh, closed, key);
+      return inserted::closed;
+    }
+    return inserted::yes;
   }
 
-  // Ends the node's round with `word` if it is still pending.
-  void settle(bucket& b, node& n, std::uint32_t word, const K& key) {
+  // Moves every round of `t` into a table twice the size and makes it the
+  // current one. Under the writer lock, so no slot of `t` changes meanwhile.
+  table* grow(table* t) {
+    const std::size_t capacity = t->capacity * 2;
+    auto* rounds = static_cast<node**>(Sync::allocate(capacity * sizeof(node*)));
+    std::memset(rounds, 0, capacity * sizeof(node*));
+    const std::size_t mask = capacity - 1;
+    const unsigned shift = t->shift - 1;
+    for (std::size_t i = 0; i < t->capacity; ++i) {
+      node* n = t->slots[i].load(std::memory_order_relaxed);
+      if (!n) continue;
+      std::size_t j = home_of(hash_of(n->key.get()), shift);
+      while (rounds[j]) j = (j + 1) & mask;
+      rounds[j] = n;
+    }
+    table* bigger = make_table(capacity, rounds);
+    Sync::deallocate(rounds);
+    bigger->older = t;
+    table_.store(bigger, std::memory_order_release);
+    return bigger;
+  }
+
+  // Ends the round with `word` if it is still pending.
+  void settle(stripe& s, node& n, std::uint32_t word, const K& key) {
     std::uint32_t expected = pending;
     if (!n.state.compare_exchange_strong(expected, word, std::memory_order_release)) return;
     Sync::note(phase_of(word) == closed ? "close" : "fail", key, "-> settled, notify_all");
-    wake(b, n);
+    wake(s, n);
   }
 
-  void wake(bucket& b, node& n) {
+  static void wake(stripe& s, node& n) {
     n.state.notify_all();
-    { typename Sync::unique_lock lock(b.timed_lock); }
-    b.timed_cv.notify_all();
+    { typename Sync::unique_lock lock(s.lock); }
+    s.cv.notify_all();
   }
 
   static outcome<V> outcome_of(const node& n, std::uint32_t word) {
@@ -324,44 +476,48 @@ class atomic_wait_map {
   }
 
   outcome<V> wait_until(const K& key, std::optional<typename Sync::clock::time_point> deadline) {
-    bucket& b = bucket_of(key);
-    node* n = find_from(b.head.load(std::memory_order_acquire), key);
+    const std::size_t h = hash_of(key);
+    node* n = find(table_.load(std::memory_order_acquire), key, h);
     if (!n) return closed_.load(std::memory_order_acquire) ? wait_error::closed : wait_error::not_registered;
     const std::uint32_t word = n->state.load(std::memory_order_acquire);
     if (phase_of(word) != pending) return outcome_of(*n, word);
     n->waiters.fetch_add(1, std::memory_order_relaxed);
-    Sync::note("wait", key, deadline ? "blocks (timed, bucket condvar)" : "blocks (atomic wait)");
-    outcome<V> result = deadline ? sleep_until(b, *n, *deadline, closed_) : sleep(*n);
+    Sync::note("wait", key, deadline ? "blocks (timed, stripe condvar)" : "blocks (spin, then atomic wait)");
+    outcome<V> result = deadline ? sleep_until(stripe_of(h), *n, *deadline, closed_) : sleep(*n);
     Sync::note("wait", key, "returns");
-    // The last touch of the node: after it the destructor may free it.
+    // The last touch of the round: after it the destructor may free it.
     n->waiters.fetch_sub(1, std::memory_order_release);
     return result;
   }
 
+  // Spins (sync::spin_wait: 20 us on real threads, one poll in a model) so
+  // that a round that ends soon costs no kernel sleep, then sleeps on the
+  // word it last saw.
   static outcome<V> sleep(node& n) {
-    std::uint32_t word = n.state.load(std::memory_order_acquire);
-    while (phase_of(word) == pending) {
-      n.state.wait(word, std::memory_order_acquire);
-      word = n.state.load(std::memory_order_acquire);
+    std::uint32_t word = pending;
+    if (!sync::spin_wait<Sync>([&] { return phase_of(word = n.state.load(std::memory_order_acquire)) != pending; })) {
+      while (phase_of(word) == pending) {
+        n.state.wait(word, std::memory_order_acquire);
+        word = n.state.load(std::memory_order_acquire);
+      }
     }
     return outcome_of(n, word);
   }
 
-  // Returns with timed_lock released: the caller's decrement must come after
-  // the unlock (see "Leaving").
+  // Returns with the stripe lock released: the caller's decrement must come
+  // after the unlock (see "waiters").
   //
   // A round still pending at the deadline on a closed map is `closed`, not
-  // timed_out: it is the node of a register_key that raced close() (pushed
-  // after close() walked its bucket, about to settle it itself), and a wait
-  // that began after close() returned must see `closed` (random_programs
-  // found the timed_out under the explorer's dpor: program 180).
-  static outcome<V> sleep_until(bucket& b, node& n, typename Sync::clock::time_point deadline,
+  // timed_out: it is the round of a register_key that raced close(), and a
+  // wait that began after close() returned must see `closed`
+  // (random_programs found the timed_out under the explorer's dpor: program 180).
+  static outcome<V> sleep_until(stripe& s, node& n, typename Sync::clock::time_point deadline,
                                 const typename Sync::template atomic<bool>& closed_flag) {
-    typename Sync::unique_lock lock(b.timed_lock);
+    typename Sync::unique_lock lock(s.lock);
     for (;;) {
       std::uint32_t word = n.state.load(std::memory_order_acquire);
       if (phase_of(word) != pending) return outcome_of(n, word);
-      if (b.timed_cv.wait_until(lock, deadline) == sync::wait_status::timed_out) {
+      if (s.cv.wait_until(lock, deadline) == sync::wait_status::timed_out) {
         word = n.state.load(std::memory_order_acquire);
         if (phase_of(word) != pending) return outcome_of(n, word);
         return closed_flag.load(std::memory_order_seq_cst) ? wait_error::closed : wait_error::timed_out;
@@ -369,7 +525,11 @@ class atomic_wait_map {
     }
   }
 
-  std::array<bucket, bucket_count> buckets_;
+  typename Sync::template atomic<table*> table_;        // the current table; see "Memory ordering"
+  mutable typename Sync::mutex writer_;                 // every slot and table_ store; see "Locking protocol"
+  typename Sync::template cell<std::size_t> used_{0};   // filled slots of the current table, under writer_
+  typename Sync::template cell<node*> retired_{nullptr};  // replaced rounds, under writer_
+  std::array<stripe, stripe_count> stripes_;
   typename Sync::template atomic<bool> closed_{false};  // set once by close(); see "Memory ordering"
 };
 

@@ -1,7 +1,9 @@
 // atomic_wait_map: what is particular to the design, on real threads,
 // std_backend: a key's rounds are separate nodes, so a waiter of a failed
 // round keeps that round's error even after the key has been led and failed
-// again. The once-map contract (including many keys sharing a bucket list,
+// again; the table grows by migration while threads register and read, with
+// one leader per key and every hit answered, and a failed round is replaced
+// in its slot across a migration. The once-map contract (including many keys sharing a bucket list,
 // and timed waiters released by the destructor) is checked on it in
 // once_map_contract_test.cpp.
 //
@@ -12,9 +14,11 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <optional>
+#include <thread>
 #include <vector>
 
 #include "tests/test_support.hpp"
@@ -48,6 +52,106 @@ TEST(AtomicWaitMap, EachRoundKeepsItsOwnError) {
   ASSERT_TRUE(m.register_key(1));
   m.done(1, 3);
   EXPECT_EQ(m.wait(1), result(3));
+}
+
+
+// Several threads register disjoint and shared keys, far more than the
+// initial table holds: every key has exactly one leader however many
+// migrations happen while they insert, and every key's value is there after.
+TEST(AtomicWaitMap, ResizesUnderManyKeysWithOneLeaderPerKey) {
+  constexpr int kThreads = 4;
+  constexpr std::uint64_t kKeys = 20'000;
+  map_t m;
+  const std::size_t initial = m.capacity();
+  std::vector<std::atomic<int>> leaders(kKeys);
+  {
+    crew c([&] { m.close(); });
+    for (int t = 0; t < kThreads; ++t)
+      c.spawn([&, t] {
+        // Every thread walks every key, from a different start, so each key
+        // is raced for by all of them.
+        for (std::uint64_t i = 0; i < kKeys; ++i) {
+          const std::uint64_t k = (i + std::uint64_t(t) * (kKeys / kThreads)) % kKeys;
+          if (m.register_key(k)) {
+            leaders[k].fetch_add(1);
+            m.done(k, k * 3);
+          }
+        }
+      });
+    EXPECT_TRUE(c.join());
+  }
+  for (std::uint64_t k = 0; k < kKeys; ++k) {
+    ASSERT_EQ(leaders[k].load(), 1) << "key " << k;
+    ASSERT_EQ(m.get(k), std::optional<std::uint64_t>(k * 3)) << "key " << k;
+  }
+  EXPECT_GE(m.capacity(), 2 * kKeys) << "the table stays at most half full";
+  EXPECT_GT(m.capacity(), initial);
+}
+
+// A round that failed is replaced by the next leader even when the table
+// has migrated in between: the key's slot in the new table holds the failed
+// round, register_key leads once, and the old round's waiter keeps its error.
+TEST(AtomicWaitMap, FailedRoundIsReplacedAcrossAMigration) {
+  map_t m;
+  ASSERT_TRUE(m.register_key(0));
+  std::optional<result> got;
+  {
+    crew c([&] { m.close(); });
+    c.spawn([&] { got = m.wait(0); });
+    ASSERT_TRUE(until_waiting(m, 0, 1));
+    m.fail(0, wait_error::leader_failed);
+    EXPECT_TRUE(c.join());
+  }
+  EXPECT_EQ(got, result(wait_error::leader_failed));
+  const std::size_t before = m.capacity();
+  for (std::uint64_t k = 1; k < 1000; ++k) {
+    ASSERT_TRUE(m.register_key(k));
+    m.done(k, k);
+  }
+  ASSERT_GT(m.capacity(), before) << "the test needs a migration between the failure and the new round";
+  EXPECT_EQ(m.wait(0), result(wait_error::leader_failed)) << "the failed round moved with its key";
+  ASSERT_TRUE(m.register_key(0)) << "a failed round is replaced";
+  EXPECT_FALSE(m.register_key(0)) << "one leader per round";
+  m.done(0, 42);
+  EXPECT_EQ(m.get(0), std::optional<std::uint64_t>(42));
+  for (std::uint64_t k = 1; k < 1000; ++k) ASSERT_EQ(m.get(k), std::optional<std::uint64_t>(k));
+}
+
+// Readers hit keys that were inserted before while a writer inserts enough
+// keys to migrate the table many times: a hit never misses and never sees a
+// wrong value, whichever table (old or new) it reads.
+TEST(AtomicWaitMap, HitsAreAnsweredDuringMigration) {
+  constexpr int kReaders = 3;
+  constexpr std::uint64_t kHot = 64, kCold = 50'000;
+  map_t m;
+  for (std::uint64_t k = 0; k < kHot; ++k) {
+    ASSERT_TRUE(m.register_key(k));
+    m.done(k, k + 7);
+  }
+  const std::size_t before = m.capacity();
+  std::atomic<bool> writing{true};
+  std::atomic<std::uint64_t> wrong{0}, hits{0};
+  {
+    crew c([&] { writing.store(false); });
+    for (int r = 0; r < kReaders; ++r)
+      c.spawn([&] {
+        std::uint64_t mine = 0;
+        while (writing.load(std::memory_order_relaxed)) {
+          for (std::uint64_t k = 0; k < kHot; ++k, ++mine)
+            if (m.get(k) != std::optional<std::uint64_t>(k + 7)) wrong.fetch_add(1);
+        }
+        hits.fetch_add(mine);
+      });
+    c.spawn([&] {
+      for (std::uint64_t k = kHot; k < kHot + kCold; ++k)
+        if (m.register_key(k)) m.done(k, k + 7);
+      writing.store(false);
+    });
+    EXPECT_TRUE(c.join());
+  }
+  EXPECT_EQ(wrong.load(), 0u);
+  EXPECT_GT(hits.load(), 0u);
+  EXPECT_GE(m.capacity(), 16 * before) << "the writer migrated the table several times";
 }
 
 }  // namespace

@@ -162,11 +162,12 @@ TYPED_TEST(OnceMapContract, CallersRacingForTheKeyComputeItOnce) {
   }
 }
 
-// More keys than any design has shards or buckets, several to each: keys
-// that share one are still told apart, and each is computed once.
+// More keys than any design has shards, several to each, and enough to make
+// atomic_wait's table migrate twice while they are inserted: keys that share
+// a shard are still told apart, and each is computed once.
 constexpr key_t kManyKeys = 64;
 static_assert(kManyKeys >= 8 * correct<sharded_entry_map>::shard_count);
-static_assert(kManyKeys >= 8 * correct<atomic_wait_map>::bucket_count);
+static_assert(kManyKeys >= 4 * correct<atomic_wait_map>::initial_capacity);
 
 TYPED_TEST(OnceMapContract, ManyKeysAreEachComputedOnce) {
   constexpr int kThreads = 4;
@@ -519,12 +520,12 @@ TYPED_TEST(OnceMapContract, WaitingCountsBlockedWaiters) {
   m.done(other, value_of(other));
 }
 
-// The other keys fill every shard or bucket twice, the pending key's own
-// among them.
+// The other keys fill every shard twice, the pending key's own among them,
+// and migrate atomic_wait's table while the key is pending.
 TYPED_TEST(OnceMapContract, APendingKeyDoesNotHoldUpOtherKeys) {
   constexpr key_t k = 20, first_other = 100, others = 16;
   static_assert(others >= 2 * correct<sharded_entry_map>::shard_count);
-  static_assert(others >= 2 * correct<atomic_wait_map>::bucket_count);
+  static_assert(others >= correct<atomic_wait_map>::initial_capacity);
   TypeParam m;
   ASSERT_TRUE(m.register_key(k));  // not completed before the other keys are
   std::optional<result> slow;
