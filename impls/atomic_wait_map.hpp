@@ -490,7 +490,7 @@ class atomic_wait_map {
     return result;
   }
 
-  // Spins (sync::spin_wait: 20 us on real threads, one poll in a model) so
+  // Spins (sync::spin_wait: 20 us on real threads, not at all in a model) so
   // that a round that ends soon costs no kernel sleep, then sleeps on the
   // word it last saw.
   static outcome<V> sleep(node& n) {

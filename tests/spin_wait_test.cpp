@@ -1,4 +1,4 @@
-// sync::spin_wait: a bounded spin on real threads, a single poll in a model.
+// sync::spin_wait: a bounded spin on real threads, no spin at all in a model.
 #include <atomic>
 #include <chrono>
 #include <thread>
