@@ -20,15 +20,16 @@
 //
 // Locking protocol. Readers take no lock: get(), wait(), fail(), and the
 // first look of register_key() and done() load the table pointer, probe it
-// and load a slot and a state word with acquire loads. Every write of a slot
-// or of the table pointer (a new key, a failed round replaced, a migration)
-// happens under one mutex, `writer_`; a round's state word is changed only by
-// compare-exchange, lock-free. The writer lock makes a migration atomic with
-// respect to every other writer: no writer can meet a half-moved table, so
-// two rounds of one key can never be live (a key is only ever inserted into
-// the current table, by a writer that has just probed it under the lock).
-// A resize is rare (amortised over a doubling of the keys) and the lock is
-// held for one probe and one store otherwise; a hit never sees it. Writers
+// (and the table it is being filled from, see below) and load a slot and a
+// state word with acquire loads. Every write of a slot or of the table
+// pointer (a new key, a failed round replaced, a step of a migration)
+// happens under one mutex, `writer_`; a round's state word is changed only
+// by compare-exchange, lock-free. The writer lock orders every migration
+// step with every other write: a writer looks a key up in both tables of a
+// migration under the lock, so two rounds of one key can never be live (a
+// key is inserted into the current table only by a writer that has just
+// found it in neither). The lock is held for one probe, a store and a
+// bounded migration step (a few slots); a hit never sees it. Writers
 // take it after a bounded spin on try_lock (sync::lock_spinning): two
 // threads inserting at once would otherwise put each other to sleep in the
 // kernel for a section of tens of nanoseconds.
@@ -62,15 +63,29 @@
 // Table and migration. A table is `capacity` slots (a power of two) and a
 // key's probe starts at the top bits of its hash times 2^64/phi. Slots are
 // only ever filled (a key keeps its slot in a table for good), so a probe
-// ends at the key or at the first empty slot. Before an insert would make a
-// table more than half full, the writer builds a table twice the size,
-// privately: it reads every slot of the current one, places the rounds in a
-// plain scratch array by probing, constructs the new slots from it, and
-// publishes the table with one release store. Readers still on the old table
-// keep reading it: it is frozen (no writer touches a table once it is no
-// longer current) and still holds every round it held, so what they find
-// was true at some instant during their operation (a key absent from the
-// frozen table was absent from the map when it was replaced).
+// ends at the key or at the first empty slot. Before an insert would make
+// the map hold more keys than half the current table, the writer publishes
+// an empty table twice the size whose `older` is the current one, and the
+// rounds move across incrementally: every insert first copies the next
+// `migration_step` slots of `older` (cursor_), and the insert that copies
+// the last one marks the new table `complete`. A migration never waits for
+// the one after it: a table is replaced only once complete (grow finishes
+// the copy first, which the step size makes rare: the older table has half
+// the slots, and a quarter of the new table's keys must be inserted before
+// it is replaced, so a step of 2 would do). Why incremental: copying a
+// million keys at once made one insert of W4 at 10^6 keys cost a quarter of
+// a second; now each insert pays for a few slots.
+//   A key lives in exactly one of the two tables for the writers: in the new
+// table once copied or inserted there, in the older one (at or past the
+// cursor) until then, and a failed round not yet copied is replaced in the
+// older table in place. Nothing is ever removed from the older table, so a
+// lookup that loads `complete` (acquire) before probing the new table and
+// saw it false, and then misses in the new table, finds the key's round in
+// the older one if it was in the map when the probe began; once complete,
+// the new table alone holds every key's newest round. A reader still on a
+// replaced table reads it as it was: a table is replaced only complete, and
+// no writer touches it after, so what it finds was true at some instant of
+// its operation.
 //
 // Reclamation. Nothing is freed while a lock-free reader may hold it; the
 // hit path pays for no hazard pointer or epoch (either costs a store and a
@@ -78,7 +93,9 @@
 // destructor, and its bound:
 //   - Old tables: each table is half the size of the one that replaced it,
 //     so all of them together are smaller than the current table (at most
-//     doubling the table memory). They are chained by `older`.
+//     doubling the table memory). They are chained by `older`, and the
+//     destructor frees the rounds of the current table and the rounds of
+//     `older` not yet copied (at or past the cursor).
 //   - Replaced rounds: one node per round that failed and was led again,
 //     chained on `retired_` under the writer lock. Failure is the rare path;
 //     a hit, a miss and a round that succeeds add nothing here.
@@ -92,9 +109,15 @@
 //     lock after the new table's slots are constructed; loaded with acquire
 //     by every operation, so a reader sees the table's capacity and slots
 //     built. A writer reloads it under the lock (the lock orders it).
+//   - A table's `complete`: stored true with release by the writer that
+//     copied the last slot of `older`, after every copy's store; a lookup
+//     loads it with acquire before its probe, so when it reads true it sees
+//     every copy, and the older table need not be probed.
 //   - A slot: stored with release under the writer lock after its round is
-//     fully built (key, and the value of a round born ready); loaded with
-//     acquire, so a reader sees the round's key and initial state.
+//     fully built (key, and the value of a round born ready), or, by a
+//     migration step, after the writer lock ordered the round's first store
+//     before it; loaded with acquire, so a reader sees the round's key and
+//     initial state.
 //   - A round's `state`: done() writes the value cell, then moves the state
 //     pending -> ready with a release compare-exchange; get() and the
 //     waiters load the state with acquire and read the value only after they
@@ -130,12 +153,12 @@
 //                          race detector (Relacy, TSan) sees it.
 #pragma once
 
+#include <algorithm>
 #include <array>
 #include <bit>
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
-#include <cstring>
 #include <functional>
 #include <new>
 #include <optional>
@@ -182,6 +205,13 @@ class atomic_wait_map {
   // on real threads; under a model, as many as the keys' old buckets so the
   // locks a scenario's keys touch are as independent as before.
   static constexpr std::size_t stripe_count = Sync::real_time ? 64 : 8;
+  // Slots of the older table copied by each insert during a migration (see
+  // "Table and migration"): 4 on real threads, so a migration is over after
+  // half the inserts that may run before the next one (a miss probes two
+  // tables only that long) and an insert places about two rounds; 1 in a
+  // model, so its scenarios' few inserts leave a migration half done and
+  // its lookups search both tables.
+  static constexpr std::size_t migration_step = Sync::real_time ? 4 : 1;
 
   atomic_wait_map() : table_(make_table(initial_capacity, nullptr)) {}
   atomic_wait_map(const atomic_wait_map&) = delete;
@@ -191,7 +221,10 @@ class atomic_wait_map {
     close();
     table* t = table_.load(std::memory_order_acquire);
     for (std::size_t i = 0; i < t->capacity; ++i)
-      if (node* n = t->slots[i].load(std::memory_order_acquire)) free_when_left(n);
+      if (node* n = t->slots[i].round.load(std::memory_order_acquire)) free_when_left(n);
+    if (!t->complete.load(std::memory_order_acquire))  // rounds not yet copied
+      for (std::size_t i = cursor_.get(); i < t->older->capacity; ++i)
+        if (node* n = t->older->slots[i].round.load(std::memory_order_acquire)) free_when_left(n);
     for (node* n = retired_.get(); n;) {
       node* older = n->retired_next.get();
       free_when_left(n);
@@ -269,11 +302,8 @@ class atomic_wait_map {
     closed_.store(true, std::memory_order_seq_cst);
     typename Sync::unique_lock lock(writer_);
     table* t = table_.load(std::memory_order_relaxed);
-    for (std::size_t i = 0; i < t->capacity; ++i)
-      if (node* n = t->slots[i].load(std::memory_order_relaxed)) {
-        const K& key = n->key.get();
-        settle(stripe_of(hash_of(key)), *n, closed, key);
-      }
+    close_rounds(t, 0);
+    if (!t->complete.load(std::memory_order_relaxed)) close_rounds(t->older, cursor_.get());
   }
 
   // Callers blocked on the key's newest round (a diagnostic: tests wait on
@@ -285,6 +315,10 @@ class atomic_wait_map {
 
   // The current table's slot count (tests check that it grows).
   std::size_t capacity() const { return table_.load(std::memory_order_acquire)->capacity; }
+
+  // Whether rounds are still being copied into the current table from the
+  // one it replaced (tests catch a migration half done).
+  bool migrating() const { return !table_.load(std::memory_order_acquire)->complete.load(std::memory_order_acquire); }
 
  private:
   // Phases of the state word; the error of a failed round sits above them.
@@ -312,14 +346,31 @@ class atomic_wait_map {
   };
 
   using slot = typename Sync::template atomic<node*>;
+  using hash_cell = typename Sync::template cell<std::size_t>;
+  // A slot and the hash of its key, side by side: a probe compares the hash
+  // before it touches a node, and a migration places a round without
+  // touching it (at 10^7 keys each touch is a cache miss). The hash is
+  // written before the slot's first store and never again (a key keeps its
+  // slot), and read only after an acquire load of the slot saw it filled.
+  struct entry {
+    slot round{nullptr};
+    hash_cell hash{0};
+  };
 
-  // A power-of-two array of slots; immutable but for its slots' fills, and
-  // those only while it is the current table.
+  // A power-of-two array of slots; immutable but for its slots' fills (and
+  // an uncopied failed round replaced in place), and those only while it is
+  // the current table or the one being copied into it.
   struct table {
+    table(std::size_t c, table* from)
+        : capacity(c), shift(static_cast<unsigned>(64 - std::countr_zero(c))), older(from), complete(from == nullptr) {}
     std::size_t capacity;  // a power of two, at least 2
     unsigned shift;        // 64 - log2(capacity): the probe starts at the hash's top bits
-    slot* slots;
+    entry* slots = nullptr;
     table* older;  // the table this one replaced, kept until the destructor
+    // Every round of `older` has been copied here (true from the start when
+    // there is no older table). Until then a lookup that misses here looks
+    // in `older` too. See "Table and migration".
+    typename Sync::template atomic<bool> complete;
   };
 
   // Timed waiters' sleep/wake handshake; guards nothing else.
@@ -355,22 +406,22 @@ class atomic_wait_map {
     destroy(n);
   }
 
-  // A table of `capacity` slots holding `rounds` (a scratch array of that
-  // size, or null for an empty table). Private until its pointer is stored.
-  static table* make_table(std::size_t capacity, node* const* rounds) {
-    static_assert(alignof(slot) <= __STDCPP_DEFAULT_NEW_ALIGNMENT__);
-    auto* t = static_cast<table*>(Sync::allocate(sizeof(table)));
-    t->capacity = capacity;
-    t->shift = static_cast<unsigned>(64 - std::countr_zero(capacity));
-    t->older = nullptr;
-    t->slots = static_cast<slot*>(Sync::allocate(capacity * sizeof(slot)));
+  // An empty table of `capacity` slots that will be filled from `older`
+  // (null: none). Private until its pointer is stored.
+  static table* make_table(std::size_t capacity, table* older) {
+    static_assert(alignof(entry) <= __STDCPP_DEFAULT_NEW_ALIGNMENT__);
+    static_assert(alignof(table) <= __STDCPP_DEFAULT_NEW_ALIGNMENT__);
+    void* p = Sync::allocate(sizeof(table));
+    auto* t = ::new (p) table(capacity, older);
+    t->slots = static_cast<entry*>(Sync::allocate(capacity * sizeof(entry)));
     // Constructed with their values: no store, so a model sees no step.
-    for (std::size_t i = 0; i < capacity; ++i) ::new (&t->slots[i]) slot(rounds ? rounds[i] : nullptr);
+    for (std::size_t i = 0; i < capacity; ++i) ::new (&t->slots[i]) entry();
     return t;
   }
   static void destroy_table(table* t) {
-    for (std::size_t i = 0; i < t->capacity; ++i) t->slots[i].~slot();
+    for (std::size_t i = 0; i < t->capacity; ++i) t->slots[i].~entry();
     Sync::deallocate(t->slots);
+    t->~table();
     Sync::deallocate(t);
   }
 
@@ -379,18 +430,22 @@ class atomic_wait_map {
   static std::size_t probe(const table* t, const K& key, std::size_t h, node*& found, std::memory_order mo) {
     const std::size_t mask = t->capacity - 1;
     for (std::size_t i = home_of(h, t->shift);; i = (i + 1) & mask) {
-      node* n = t->slots[i].load(mo);
-      if (!n || n->key.get() == key) {
+      node* n = t->slots[i].round.load(mo);
+      if (!n || (t->slots[i].hash.get() == h && n->key.get() == key)) {
         found = n;
         return i;
       }
     }
   }
 
-  // The key's newest round in `t`, or null.
+  // The key's newest round in the map whose current table is `t`, or null.
+  // `complete` is loaded before the probe: if the copy was over then, `t`
+  // alone holds every key (see "Table and migration").
   static node* find(const table* t, const K& key, std::size_t h) {
+    const bool complete = t->complete.load(std::memory_order_acquire);
     node* n;
     probe(t, key, h, n, std::memory_order_acquire);
+    if (!n && !complete) probe(t->older, key, h, n, std::memory_order_acquire);
     return n;
   }
 
@@ -409,21 +464,25 @@ class atomic_wait_map {
   inserted insert_round(const K& key, std::size_t h, node* fresh) {
     typename Sync::unique_lock lock = sync::lock_spinning<Sync>(writer_);
     table* t = table_.load(std::memory_order_relaxed);
+    copy_older(t, migration_step);
     node* old;
-    std::size_t i = probe(t, key, h, old, std::memory_order_relaxed);
+    place where = writer_place(t, key, h, old);
     if (live(old)) return inserted::no;
     if (old) {
       // A failed round: replaced in place, kept until the destructor
       // (its waiters, and readers of older tables, may still hold it).
       old->retired_next.mut() = retired_.get();
       retired_.mut() = old;
-    } else if ((used_.get() + 1) * 2 > t->capacity) {
+    } else if ((keys_.get() + 1) * 2 > t->capacity) {
       t = grow(t);
-      Sync::note("register", key, "-> migrated the table to twice the slots");
-      i = probe(t, key, h, old, std::memory_order_relaxed);
+      Sync::note("register", key, "-> began migrating to a table twice the size");
+      where = writer_place(t, key, h, old);
     }
-    if (!old) ++used_.mut();
-    t->slots[i].store(fresh, std::memory_order_release);
+    if (!old) {
+      ++keys_.mut();
+      where.t->slots[where.i].hash.mut() = h;
+    }
+    where.t->slots[where.i].round.store(fresh, std::memory_order_release);
     if (closed_.load(std::memory_order_seq_cst)) {
       // close() has begun: it may have walked the table before this store,
       // and callers that saw the flag already act as if the map were shut.
@@ -434,26 +493,68 @@ class atomic_wait_map {
     return inserted::yes;
   }
 
-  // Moves every round of `t` into a table twice the size and makes it the
-  // current one. Under the writer lock, so no slot of `t` changes meanwhile.
-  table* grow(table* t) {
-    const std::size_t capacity = t->capacity * 2;
-    auto* rounds = static_cast<node**>(Sync::allocate(capacity * sizeof(node*)));
-    std::memset(rounds, 0, capacity * sizeof(node*));
-    const std::size_t mask = capacity - 1;
-    const unsigned shift = t->shift - 1;
-    for (std::size_t i = 0; i < t->capacity; ++i) {
-      node* n = t->slots[i].load(std::memory_order_relaxed);
+  // The slot a writer (under the lock) stores the key's next round in, and
+  // in `found` what it holds: the key's slot in `t`; else, while `t` is
+  // being filled, its slot in the older table if it is there, not yet
+  // copied; else the empty slot of `t` that ended the probe.
+  struct place {
+    table* t;
+    std::size_t i;
+  };
+  place writer_place(table* t, const K& key, std::size_t h, node*& found) {
+    const std::size_t i = probe(t, key, h, found, std::memory_order_relaxed);
+    if (found || t->complete.load(std::memory_order_relaxed)) return {t, i};
+    const std::size_t j = probe(t->older, key, h, found, std::memory_order_relaxed);
+    // A copied round is in `t`, so one found here is at or past the cursor.
+    return found ? place{t->older, j} : place{t, i};
+  }
+
+  // The first empty slot of `t` from the home of hash `h`: where a round
+  // whose key `t` does not hold goes. Under the writer lock.
+  static std::size_t empty_slot(const table* t, std::size_t h) {
+    const std::size_t mask = t->capacity - 1;
+    std::size_t i = home_of(h, t->shift);
+    while (t->slots[i].round.load(std::memory_order_relaxed)) i = (i + 1) & mask;
+    return i;
+  }
+
+  // Copies up to `slots` slots of `t`'s older table into `t`, from the
+  // cursor, and marks `t` complete after the last. Under the writer lock.
+  void copy_older(table* t, std::size_t slots) {
+    if (t->complete.load(std::memory_order_relaxed)) return;
+    const table* from = t->older;
+    std::size_t i = cursor_.get();
+    for (const std::size_t end = std::min(from->capacity, i + slots); i < end; ++i) {
+      node* n = from->slots[i].round.load(std::memory_order_relaxed);
       if (!n) continue;
-      std::size_t j = home_of(hash_of(n->key.get()), shift);
-      while (rounds[j]) j = (j + 1) & mask;
-      rounds[j] = n;
+      // The key is in no slot of `t` (see writer_place).
+      const std::size_t h = from->slots[i].hash.get();
+      const std::size_t j = empty_slot(t, h);
+      t->slots[j].hash.mut() = h;
+      t->slots[j].round.store(n, std::memory_order_release);
     }
-    table* bigger = make_table(capacity, rounds);
-    Sync::deallocate(rounds);
-    bigger->older = t;
+    cursor_.mut() = i;
+    if (i == from->capacity) t->complete.store(true, std::memory_order_release);
+  }
+
+  // Finishes the migration into `t`, then publishes an empty table twice
+  // its size to be filled from it. Under the writer lock.
+  table* grow(table* t) {
+    copy_older(t, t->complete.load(std::memory_order_relaxed) ? 0 : t->older->capacity);
+    table* bigger = make_table(t->capacity * 2, t);
+    cursor_.mut() = 0;
     table_.store(bigger, std::memory_order_release);
     return bigger;
+  }
+
+  // close()'s walk: ends every pending round in slots [from, capacity) of
+  // `t`. Under the writer lock.
+  void close_rounds(table* t, std::size_t from) {
+    for (std::size_t i = from; i < t->capacity; ++i)
+      if (node* n = t->slots[i].round.load(std::memory_order_relaxed)) {
+        const K& key = n->key.get();
+        settle(stripe_of(hash_of(key)), *n, closed, key);
+      }
   }
 
   // Ends the round with `word` if it is still pending.
@@ -536,7 +637,8 @@ class atomic_wait_map {
   alignas(line) typename Sync::template atomic<table*> table_;  // the current table; see "Memory ordering"
   typename Sync::template atomic<bool> closed_{false};  // set once by close(); see "Memory ordering"
   alignas(line) mutable typename Sync::mutex writer_;   // every slot and table_ store; see "Locking protocol"
-  typename Sync::template cell<std::size_t> used_{0};   // filled slots of the current table, under writer_
+  typename Sync::template cell<std::size_t> keys_{0};   // keys in the map, under writer_
+  typename Sync::template cell<std::size_t> cursor_{0};  // next slot of table_->older to copy, under writer_
   typename Sync::template cell<node*> retired_{nullptr};  // replaced rounds, under writer_
   alignas(line) std::array<stripe, stripe_count> stripes_;
 };

@@ -17,6 +17,7 @@
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <thread>
 #include <vector>
@@ -115,6 +116,54 @@ TEST(AtomicWaitMap, FailedRoundIsReplacedAcrossAMigration) {
   m.done(0, 42);
   EXPECT_EQ(m.get(0), std::optional<std::uint64_t>(42));
   for (std::uint64_t k = 1; k < 1000; ++k) ASSERT_EQ(m.get(k), std::optional<std::uint64_t>(k));
+}
+
+// Registers fresh keys from `next` until an insert begins a migration;
+// returns the first key not registered.
+std::uint64_t insert_until_migrating(map_t& m, std::uint64_t next) {
+  while (!m.migrating()) {
+    EXPECT_TRUE(m.register_key(next));
+    m.done(next, next);
+    ++next;
+  }
+  return next;
+}
+
+// A migration is copied a few slots per insert: while it is half done every
+// key is found whichever table holds it, a failed round still in the older
+// table is replaced there (and moves with the copy), and the round's key
+// keeps one leader.
+TEST(AtomicWaitMap, LookupsAndReplacementsWhileAMigrationIsHalfDone) {
+  map_t m;
+  ASSERT_TRUE(m.register_key(0));  // pending, in the table that will be replaced
+  std::uint64_t next = insert_until_migrating(m, 1);
+  ASSERT_TRUE(m.migrating());
+  for (std::uint64_t k = 1; k < next; ++k) ASSERT_EQ(m.get(k), std::optional<std::uint64_t>(k)) << "key " << k;
+  EXPECT_FALSE(m.register_key(0)) << "the pending round in the older table is found";
+  m.fail(0, wait_error::leader_failed);
+  ASSERT_TRUE(m.register_key(0)) << "the failed round is replaced";
+  EXPECT_FALSE(m.register_key(0)) << "one leader per round";
+  m.done(0, 42);
+  while (m.migrating()) {
+    ASSERT_TRUE(m.register_key(next));
+    m.done(next, next);
+    ++next;
+  }
+  EXPECT_EQ(m.get(0), std::optional<std::uint64_t>(42)) << "the replacement was copied";
+  for (std::uint64_t k = 1; k < next; ++k) ASSERT_EQ(m.get(k), std::optional<std::uint64_t>(k)) << "key " << k;
+}
+
+// A map destroyed, or closed, with a migration half done: close() ends the
+// rounds not yet copied, and the destructor frees them (the ASan build of
+// this test reports a leak or a double free otherwise).
+TEST(AtomicWaitMap, CloseAndDestroyWithAMigrationHalfDone) {
+  auto m = std::make_unique<map_t>();
+  ASSERT_TRUE(m->register_key(0));
+  insert_until_migrating(*m, 1);
+  ASSERT_TRUE(m->migrating());
+  m->close();
+  EXPECT_EQ(m->wait(0), result(wait_error::closed)) << "close ended the round still in the older table";
+  m.reset();
 }
 
 // Readers hit keys that were inserted before while a writer inserts enough
