@@ -11,12 +11,12 @@
 //
 // What changed (issue 14) and why. The design used to be 8 fixed buckets of
 // append-only lists: every operation walked every round of its bucket, so it
-// cost O(keys) (W4 misses 3.2 us at T=1, 60 us at T=8 ) and a hit walked a
+// cost O(keys) (W4 misses 3.2 us at T=1, 60 us at T=8) and a hit walked a
 // list (171 ns against a 1.4 ns floor). The table is now sized to its keys
-// (it doubles past half full), a hit is three dependent atomic loads (table,
-// slot, state) and a key comparison, a miss probes a run that stays short as
-// the keys grow, and a failed round is replaced in its slot instead of piling
-// up in front of every other key.
+// (it doubles past half full), a hit is four atomic loads (table, its
+// `complete` flag, slot, state) and a hash and key comparison, a miss
+// probes a run that stays short as the keys grow, and a failed round is
+// replaced in its slot instead of piling up in front of every other key.
 //
 // Locking protocol. Readers take no lock: get(), wait(), fail(), and the
 // first look of register_key() and done() load the table pointer, probe it
@@ -220,11 +220,7 @@ class atomic_wait_map {
   ~atomic_wait_map() {
     close();
     table* t = table_.load(std::memory_order_acquire);
-    for (std::size_t i = 0; i < t->capacity; ++i)
-      if (node* n = t->slots[i].round.load(std::memory_order_acquire)) free_when_left(n);
-    if (!t->complete.load(std::memory_order_acquire))  // rounds not yet copied
-      for (std::size_t i = cursor_.get(); i < t->older->capacity; ++i)
-        if (node* n = t->older->slots[i].round.load(std::memory_order_acquire)) free_when_left(n);
+    for_each_round(t, std::memory_order_acquire, [](node* n) { free_when_left(n); });
     for (node* n = retired_.get(); n;) {
       node* older = n->retired_next.get();
       free_when_left(n);
@@ -284,8 +280,9 @@ class atomic_wait_map {
       settle(stripe_of(h), *n, failed | (static_cast<std::uint32_t>(error) << phase_bits), key);
   }
 
-  // The hit path: three acquire loads and a key comparison, no lock, no
-  // allocation; the value is copied out once.
+  // The hit path: acquire loads of the table, its `complete` flag, the slot
+  // and the state, a hash and a key comparison; no lock, no allocation; the
+  // value is copied out once.
   std::optional<V> get(const K& key) const {
     const node* n = find(table_.load(std::memory_order_acquire), key, hash_of(key));
     if (!n || phase_of(n->state.load(std::memory_order_acquire)) != ready) return std::nullopt;
@@ -301,9 +298,10 @@ class atomic_wait_map {
   void close() {
     closed_.store(true, std::memory_order_seq_cst);
     typename Sync::unique_lock lock(writer_);
-    table* t = table_.load(std::memory_order_relaxed);
-    close_rounds(t, 0);
-    if (!t->complete.load(std::memory_order_relaxed)) close_rounds(t->older, cursor_.get());
+    for_each_round(table_.load(std::memory_order_relaxed), std::memory_order_relaxed, [&](node* n) {
+      const K& key = n->key.get();
+      settle(stripe_of(hash_of(key)), *n, closed, key);
+    });
   }
 
   // Callers blocked on the key's newest round (a diagnostic: tests wait on
@@ -547,14 +545,18 @@ class atomic_wait_map {
     return bigger;
   }
 
-  // close()'s walk: ends every pending round in slots [from, capacity) of
-  // `t`. Under the writer lock.
-  void close_rounds(table* t, std::size_t from) {
-    for (std::size_t i = from; i < t->capacity; ++i)
-      if (node* n = t->slots[i].round.load(std::memory_order_relaxed)) {
-        const K& key = n->key.get();
-        settle(stripe_of(hash_of(key)), *n, closed, key);
-      }
+  // Calls f(round) for the newest round of every key of the map whose
+  // current table is `t`: the rounds of `t`, then, while `t` is being
+  // filled, those of the older table not yet copied (at or past the
+  // cursor). Under the writer lock, or with no writer left (the destructor).
+  template <class F>
+  void for_each_round(table* t, std::memory_order mo, F&& f) {
+    const auto walk = [&](table* in, std::size_t from) {
+      for (std::size_t i = from; i < in->capacity; ++i)
+        if (node* n = in->slots[i].round.load(mo)) f(n);
+    };
+    walk(t, 0);
+    if (!t->complete.load(mo)) walk(t->older, cursor_.get());
   }
 
   // Ends the round with `word` if it is still pending.

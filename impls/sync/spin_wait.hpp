@@ -97,7 +97,7 @@ typename Sync::unique_lock lock_spinning(typename Sync::mutex& m,
                                          std::source_location where = std::source_location::current()) {
   if constexpr (Sync::real_time) {
     (void)where;
-    if (!m.try_lock() && !spin_wait<Sync>([&] { return m.try_lock(); })) m.lock();
+    if (!spin_wait<Sync>([&] { return m.try_lock(); })) m.lock();
     return typename Sync::unique_lock(m, std::adopt_lock);
   } else {
     return typename Sync::unique_lock(m, where);
