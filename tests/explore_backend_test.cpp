@@ -190,6 +190,14 @@ TEST(ExploreBackend, MemoryNeverFreedIsALeakAndFreedTwiceAUseAfterFree) {
   EXPECT_EQ(explore(twice).result, verdict::use_after_free);
 }
 
+TEST(ExploreBackend, LargeAllocationsAreCheckedLikeOthers) {
+  constexpr std::size_t bytes = std::size_t(4) << 20;
+  litmus<counter> leak(1, [](counter&, int) { (void)X::allocate_large(bytes); });
+  EXPECT_EQ(explore(leak).result, verdict::leak);
+  litmus<counter> balanced(1, [](counter&, int) { X::deallocate_large(X::allocate_large(bytes), bytes); });
+  EXPECT_EQ(explore(balanced).result, verdict::pass);
+}
+
 TEST(ExploreBackend, ASpinNothingAnswersIsALivelock) {
   litmus<counter> p(2, [](counter& s, int tid) {
     if (tid == 0) while (s.n.load() == 0) X::yield();

@@ -449,6 +449,20 @@ struct allocates : rl::test_suite<allocates, 2> {
   }
 };
 
+// allocate_large is allocate() under a model: checked for leaks the same.
+struct allocates_large : rl::test_suite<allocates_large, 2> {
+  void thread(unsigned) {
+    void* p = R::allocate_large(std::size_t(4) << 20);
+    R::deallocate_large(p, std::size_t(4) << 20);
+  }
+};
+
+struct leaks_large : rl::test_suite<leaks_large, 2> {
+  void thread(unsigned tid) {
+    if (tid == 1) (void)R::allocate_large(std::size_t(4) << 20);
+  }
+};
+
 struct leaks : rl::test_suite<leaks, 2> {
   void thread(unsigned tid) {
     if (tid == 1) (void)R::allocate(16);
@@ -461,6 +475,11 @@ TEST(RelacyAllocate, BalancedAllocationPasses) {
 
 TEST(RelacyAllocate, AnAllocationNeverFreedIsALeak) {
   expect_verdict<leaks>(rl::test_result_memory_leak);
+}
+
+TEST(RelacyAllocate, LargeAllocationsAreCheckedLikeOthers) {
+  expect_pass<allocates_large>();
+  expect_verdict<leaks_large>(rl::test_result_memory_leak);
 }
 
 }  // namespace

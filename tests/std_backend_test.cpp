@@ -8,6 +8,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <cstdint>
 #include <future>
 #include <source_location>
 #include <string>
@@ -283,6 +284,21 @@ TEST(StdBackend, AllocateDeallocateYieldBusyForAndNoteAreUsable) {
   Sync::busy_for(1us);
   Sync::note("register", 1, "-> leader");
   Sync::note("register", std::string("key"));
+}
+
+// A large block is aligned to the huge-page size, so the advice covers whole
+// huge pages; a small one is allocate()'s. Both are usable to their last byte
+// and go back through deallocate_large with their size.
+TEST(StdBackend, AllocateLargeAlignsBlocksOfAHugePageAndMore) {
+  constexpr std::size_t huge = Sync::huge_page_bytes;
+  for (const std::size_t bytes : {std::size_t(64), huge - 1, huge, 3 * huge + 16}) {
+    void* p = Sync::allocate_large(bytes);
+    ASSERT_NE(p, nullptr) << bytes;
+    if (bytes >= huge) EXPECT_EQ(reinterpret_cast<std::uintptr_t>(p) % huge, 0u) << bytes;
+    static_cast<unsigned char*>(p)[0] = 1;
+    static_cast<unsigned char*>(p)[bytes - 1] = 2;
+    Sync::deallocate_large(p, bytes);
+  }
 }
 
 // The hook is a plain function pointer, so what it saw goes to statics.

@@ -306,6 +306,9 @@ struct explore_backend {
     if (engine* e = engine::active()) e->deallocate(p, l);
     else std::free(p);
   }
+  // A model has no pages to advise: allocate()'s memory, checked the same.
+  static void* allocate_large(std::size_t bytes, loc l = loc::current()) { return allocate(bytes, l); }
+  static void deallocate_large(void* p, std::size_t, loc l = loc::current()) { deallocate(p, l); }
 
   template <class K>
   static void note(const char* op_name, const K& key, const char* what = "", loc l = loc::current()) {

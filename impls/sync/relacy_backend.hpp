@@ -316,6 +316,9 @@ struct relacy_backend {
     return rl::rl_malloc(bytes, relacy_detail::info(l));
   }
   static void deallocate(void* p, loc l = loc::current()) { rl::rl_free(p, relacy_detail::info(l)); }
+  // A model has no pages to advise: allocate()'s memory, checked the same.
+  static void* allocate_large(std::size_t bytes, loc l = loc::current()) { return allocate(bytes, l); }
+  static void deallocate_large(void* p, std::size_t, loc l = loc::current()) { deallocate(p, l); }
 
   template <class K>
   static void note(const char* op, const K& key, const char* what = "", loc l = loc::current()) {
