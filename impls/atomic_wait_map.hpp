@@ -75,6 +75,17 @@
 // it is replaced, so a step of 2 would do). Why incremental: copying a
 // million keys at once made one insert of W4 at 10^6 keys cost a quarter of
 // a second; now each insert pays for a few slots.
+//   Why 16 slots a step on real threads: a lookup that misses during a
+// migration probes both tables, two random loads where one would do (330
+// ns each in a table of 10^7 keys on this project's VM), so the shorter a
+// migration the better, while a step is cheap: the top-bits index sends
+// slot i of `older` near slot 2i of the new table, so a step reads 256
+// bytes in order and writes about 8 rounds close together. A migration
+// now lasts an eighth of the inserts between two grows (a step of 4 made
+// it half). W4 at scale, alternate runs of both builds: 10^6 keys 1,537 to
+// 2,265 core ns with 4, 664 to 1,067 with 16; 10^7 keys 744 to 854 and 580
+// to 804. A model copies one slot a step, so a scenario's few keys find a
+// migration half done.
 //   A key lives in exactly one of the two tables for the writers: in the new
 // table once copied or inserted there, in the older one (at or past the
 // cursor) until then, and a failed round not yet copied is replaced in the
@@ -86,6 +97,10 @@
 // replaced table reads it as it was: a table is replaced only complete, and
 // no writer touches it after, so what it finds was true at some instant of
 // its operation.
+//
+// Table memory. A table's slots come from Sync::allocate_large: from 2 MiB
+// up, on real threads, they go on transparent huge pages, which made first
+// touching a new 64 MiB table tens of times cheaper here (std_backend.hpp).
 //
 // Reclamation. Nothing is freed while a lock-free reader may hold it; the
 // hit path pays for no hazard pointer or epoch (either costs a store and a
@@ -206,12 +221,12 @@ class atomic_wait_map {
   // locks a scenario's keys touch are as independent as before.
   static constexpr std::size_t stripe_count = Sync::real_time ? 64 : 8;
   // Slots of the older table copied by each insert during a migration (see
-  // "Table and migration"): 4 on real threads, so a migration is over after
-  // half the inserts that may run before the next one (a miss probes two
-  // tables only that long) and an insert places about two rounds; 1 in a
-  // model, so its scenarios' few inserts leave a migration half done and
-  // its lookups search both tables.
-  static constexpr std::size_t migration_step = Sync::real_time ? 4 : 1;
+  // "Table and migration"): 16 on real threads, so a migration is over
+  // after an eighth of the inserts that may run before the next one (a miss
+  // probes two tables only that long) and an insert places about eight
+  // rounds; 1 in a model, so its scenarios' few inserts leave a migration
+  // half done and its lookups search both tables.
+  static constexpr std::size_t migration_step = Sync::real_time ? 16 : 1;
 
   atomic_wait_map() : table_(make_table(initial_capacity, nullptr)) {}
   atomic_wait_map(const atomic_wait_map&) = delete;
@@ -411,14 +426,14 @@ class atomic_wait_map {
     static_assert(alignof(table) <= __STDCPP_DEFAULT_NEW_ALIGNMENT__);
     void* p = Sync::allocate(sizeof(table));
     auto* t = ::new (p) table(capacity, older);
-    t->slots = static_cast<entry*>(Sync::allocate(capacity * sizeof(entry)));
+    t->slots = static_cast<entry*>(Sync::allocate_large(capacity * sizeof(entry)));
     // Constructed with their values: no store, so a model sees no step.
     for (std::size_t i = 0; i < capacity; ++i) ::new (&t->slots[i]) entry();
     return t;
   }
   static void destroy_table(table* t) {
     for (std::size_t i = 0; i < t->capacity; ++i) t->slots[i].~entry();
-    Sync::deallocate(t->slots);
+    Sync::deallocate_large(t->slots, t->capacity * sizeof(entry));
     t->~table();
     Sync::deallocate(t);
   }
