@@ -10,7 +10,8 @@
 //   coalesce_task/<design>/threads:T  W2 with task callers (designs with wait_async)
 //   memory/<design>/waiters:W         heap allocations per waiter and per key
 // and the floors hit/floor.{lockfree,read_lock,shared_read_lock}/threads:T,
-// coalesce/floor.barrier/threads:T, notify/floor.{futex,condvar,spin}/waiters:W.
+// coalesce/floor.barrier/threads:T, notify/floor.{futex,condvar,spin}/waiters:W,
+// distinct_miss/floor.random_load/threads:2/keys:N.
 //
 // Floors are registered first: Google Benchmark runs in registration order,
 // and each design reports its figure over its floor's (floor_table.hpp).
@@ -24,6 +25,7 @@
 #include <benchmark/benchmark.h>
 
 #include "../harness/registry.hpp"
+#include "random_load_floor.hpp"
 #include "wake_floors.hpp"
 #include "workload_coalesce.hpp"
 #include "workload_coalesce_task.hpp"
@@ -70,6 +72,12 @@ void register_floors() {
     register_timed(named("notify", "floor.spin", "waiters", w),
                    [w](benchmark::State& s) { notify_floor<spin_wake>(s, w, false); });
   }
+  // W4 at scale's floor: fixed iterations, as the designs' runs at scale.
+  for (const std::size_t keys : miss_at_scale_keys)
+    register_timed(named("distinct_miss", "floor.random_load", "threads", miss_at_scale_threads) + "/keys:" +
+                       std::to_string(keys),
+                   [keys](benchmark::State& s) { random_load_floor(s, keys); })
+        ->Iterations(benchmark::IterationCount(miss_at_scale_iterations(keys)));
 }
 
 // Calls each.template operator()<Map>(design_name) for every correct design.

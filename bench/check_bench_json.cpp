@@ -8,7 +8,8 @@
 //   - each has its workload's counters, and each design its floor_ratio;
 //   - W3 with task waiters (notify_task) and W2 with task callers
 //     (coalesce_task) for every design with async_wait;
-//   - W4 at scale (distinct_miss/<design>/threads:2/keys:N) for every design;
+//   - W4 at scale (distinct_miss/<design>/threads:2/keys:N) for every design
+//     and its floor (floor.random_load);
 //   - every correct design's coalesce and coalesce_task run has
 //     violations == 0 and as many computes as rounds.
 // Usage: oncecheck-bench-check [--workload NAME]... bench.json
@@ -168,12 +169,16 @@ int main(int argc, char** argv) {
         for (int waiters : {1, 8, 64})
           present("notify_task/" + d + "/waiters:" + std::to_string(waiters) + "/placement:" + placement,
                   {"wake_p50", "wake_p99", "not_blocked", "floor_ratio"});
-  // W4 at scale: the N of bench/workload_miss_at_scale.hpp (miss_at_scale_keys).
-  if (only.empty() || only.contains("distinct_miss"))
-    for (const std::string& d : designs)
+  // W4 at scale: the N of bench/workload_miss_at_scale.hpp (miss_at_scale_keys),
+  // for its floor (bench/random_load_floor.hpp) and every design.
+  if (only.empty() || only.contains("distinct_miss")) {
+    std::vector<std::string> at_scale{"floor.random_load"};
+    at_scale.insert(at_scale.end(), designs.begin(), designs.end());
+    for (const std::string& who : at_scale)
       for (const char* keys : {"10000", "1000000", "10000000"})
-        present("distinct_miss/" + d + "/threads:2/keys:" + std::string(keys),
+        present("distinct_miss/" + who + "/threads:2/keys:" + std::string(keys),
                 {"ns_per_op", "ops_per_sec", "core_ns_per_op", "floor_ratio"});
+  }
   // W2 with task callers, for the same designs.
   if (only.empty() || only.contains("coalesce_task"))
     for (const std::string& d : correct_designs(true))
