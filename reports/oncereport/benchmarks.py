@@ -39,6 +39,10 @@ class View:
             return record.counters.get(w.figure)
         if not record.is_floor:
             return record.counters["floor_ratio"]
+        if record.workload != w.floor[0]:
+            # A floor of the view's own workload (W4 at scale's random_load)
+            # has no point of the main floor at its x: it carries its ratio.
+            return record.counters.get("floor_ratio")
         main = self.floors.get(w.floor[1], {}).get(record.params[w.x])
         a, b = record.counters.get(w.figure), main and main.counters.get(w.figure)
         if not (a and b):
@@ -64,7 +68,7 @@ def views(records):
                 continue
             floors = defaultdict(dict)
             for r in records:
-                if r.workload == w.floor[0] and r.is_floor and w.x in r.params:
+                if r.is_floor and w.x in r.params and (r.workload == w.floor[0] or w.takes(r)):
                     floors[r.design][r.params[w.x]] = r
             is_ratio = all("floor_ratio" in r.counters for pts in designs.values() for r in pts.values())
             out.append(View(w, split, dict(designs), dict(floors), is_ratio))

@@ -27,6 +27,10 @@ def bench_json(designs, seed=1, threads=(1, 2, 4, 8), waiters=(1, 8, 64)):
 
     for t in threads:
         floor_ns = 2.0 + rng.random()
+        if t == 2:  # W4 at scale's floor: a random load in N keys' memory
+            for keys, load_ns in ((10000, 10.0), (1000000, 190.0), (10000000, 330.0)):
+                add(f"distinct_miss/floor.random_load/threads:2/keys:{keys}/iterations:32/manual_time",
+                    core_ns_per_op=load_ns, floor_ratio=load_ns / floor_ns)
         add(f"hit/floor.lockfree/threads:{t}/real_time", core_ns_per_op=floor_ns, ns_per_op=floor_ns)
         add(f"hit/floor.read_lock/threads:{t}/real_time", core_ns_per_op=floor_ns * 3)
         add(f"hit/floor.shared_read_lock/threads:{t}/real_time", core_ns_per_op=floor_ns * (3 + t))

@@ -11,8 +11,10 @@ a "T=2 and T=8" target, a design with a violation or one excluded by its
 model runs never wins however fast, the other_worker placement is judged and
 not same_worker, a target met at exactly its bound is met, coalesce_task
 without floor_ratio is computed from floor.barrier's rounds/s, and a second
-bench.json with the figures swapped makes another design win. Without the
-keys:N and notify_task benchmarks those targets are "not measured".
+bench.json with the figures swapped makes another design win, and W4 at
+scale's figures end with floor.random_load's, a floor that never competes.
+Without the keys:N and notify_task benchmarks those targets are "not
+measured".
 """
 
 import os
@@ -88,6 +90,10 @@ def bench_json(f, with_scale=True):
                     floor_ratio=p50 / 10.0)
                 add(f"notify_task/{d}/waiters:{w}/placement:same_worker/manual_time", wake_p50=0.5, wake_p99=1.0,
                     floor_ratio=0.05)
+    if with_scale:
+        for n, ns in ((10000, 10.0), (1000000, 200.0), (10000000, 330.0)):
+            add(f"distinct_miss/floor.random_load/threads:2/keys:{n}/iterations:32/manual_time", core_ns_per_op=ns,
+                floor_ratio=ns / 2.0)
     for d in DESIGNS:
         add(f"distinct_miss/{d}/threads:2/manual_time", core_ns_per_op=900.0, floor_ratio=450.0)
         if with_scale:
@@ -126,6 +132,9 @@ def main():
         "W3 tasks on another worker": ("notify", True),  # same_worker's 0.5 us is not the figure
         "W4 miss at scale": ("intrusive", True),      # notify's 390 ns is under 400 but 1.95x from 10^4
     })
+    # W4 at scale's figures end with the machine's floor at each N; the floor never competes
+    scale = judged(bench_json(figures()))["W4 miss at scale"].figures
+    expect("W4 at scale names floor.random_load", scale.endswith("; floor.random_load 10 / 200 / 330 ns"), True)
     check_winners("swapped", judged(bench_json(figures(swap=True))), {
         "W1 hit": ("notify", True), "W2 coalesce": ("notify", True), "W2 with tasks": ("intrusive", False),
         "W3 notify": ("notify", True), "W3 tasks on another worker": ("intrusive", True),
