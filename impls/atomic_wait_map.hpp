@@ -75,17 +75,20 @@
 // it is replaced, so a step of 2 would do). Why incremental: copying a
 // million keys at once made one insert of W4 at 10^6 keys cost a quarter of
 // a second; now each insert pays for a few slots.
-//   Why 16 slots a step on real threads: a lookup that misses during a
+//   Why 64 slots a step on real threads: a lookup that misses during a
 // migration probes both tables, two random loads where one would do (330
 // ns each in a table of 10^7 keys on this project's VM), so the shorter a
 // migration the better, while a step is cheap: the top-bits index sends
-// slot i of `older` near slot 2i of the new table, so a step reads 256
-// bytes in order and writes about 8 rounds close together. A migration
-// now lasts an eighth of the inserts between two grows (a step of 4 made
-// it half). W4 at scale, alternate runs of both builds: 10^6 keys 1,537 to
-// 2,265 core ns with 4, 664 to 1,067 with 16; 10^7 keys 744 to 854 and 580
-// to 804. A model copies one slot a step, so a scenario's few keys find a
-// migration half done.
+// slot i of `older` near slot 2i of the new table, so a step reads 1 KiB
+// in order and writes about 32 rounds close together. The copying is the
+// same in total whatever the step; only the time spent probing twice
+// shrinks. A migration now lasts a thirty-second of the inserts between
+// two grows (a step of 4 made it half). W4 at scale at 10^6 keys, whose
+// runs hold a whole grow, core ns a miss over alternate runs of the
+// builds: 1,537 to 2,265 with 4; 664 to 1,067 with 16 (another sitting:
+// 928 to 964, once 1,961); 772 to 799 with 64 in that sitting. A model
+// copies one slot a step, so a scenario's few keys find a migration half
+// done.
 //   A key lives in exactly one of the two tables for the writers: in the new
 // table once copied or inserted there, in the older one (at or past the
 // cursor) until then, and a failed round not yet copied is replaced in the
@@ -221,12 +224,12 @@ class atomic_wait_map {
   // locks a scenario's keys touch are as independent as before.
   static constexpr std::size_t stripe_count = Sync::real_time ? 64 : 8;
   // Slots of the older table copied by each insert during a migration (see
-  // "Table and migration"): 16 on real threads, so a migration is over
-  // after an eighth of the inserts that may run before the next one (a miss
-  // probes two tables only that long) and an insert places about eight
-  // rounds; 1 in a model, so its scenarios' few inserts leave a migration
-  // half done and its lookups search both tables.
-  static constexpr std::size_t migration_step = Sync::real_time ? 16 : 1;
+  // "Table and migration"): 64 on real threads, so a migration is over
+  // after a thirty-second of the inserts that may run before the next one
+  // (a miss probes two tables only that long) and an insert places about
+  // 32 rounds; 1 in a model, so its scenarios' few inserts leave a
+  // migration half done and its lookups search both tables.
+  static constexpr std::size_t migration_step = Sync::real_time ? 64 : 1;
 
   atomic_wait_map() : table_(make_table(initial_capacity, nullptr)) {}
   atomic_wait_map(const atomic_wait_map&) = delete;
