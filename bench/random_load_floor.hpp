@@ -66,7 +66,6 @@ class random_cycle {
   random_cycle(const random_cycle&) = delete;
   random_cycle& operator=(const random_cycle&) = delete;
 
-  std::size_t size() const { return size_; }
   // The line after `i` on the cycle: a load the next one's address waits for.
   std::size_t next(std::size_t i) const { return lines_[i].successor; }
 

@@ -135,6 +135,11 @@ def main():
     # W4 at scale's figures end with the machine's floor at each N; the floor never competes
     scale = judged(bench_json(figures()))["W4 miss at scale"].figures
     expect("W4 at scale names floor.random_load", scale.endswith("; floor.random_load 10 / 200 / 330 ns"), True)
+    flat_floor = bench_json(figures())
+    flat_floor["benchmarks"] = [dict(b, core_ns_per_op=50.0, floor_ratio=25.0)
+                                if b["name"].startswith("distinct_miss/floor.random_load/") else b
+                                for b in flat_floor["benchmarks"]]
+    check_winners("a flat, fast floor.random_load", judged(flat_floor), {"W4 miss at scale": ("intrusive", True)})
     check_winners("swapped", judged(bench_json(figures(swap=True))), {
         "W1 hit": ("notify", True), "W2 coalesce": ("notify", True), "W2 with tasks": ("intrusive", False),
         "W3 notify": ("notify", True), "W3 tasks on another worker": ("intrusive", True),
