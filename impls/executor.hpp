@@ -3,14 +3,16 @@
 // workers are Relacy threads, and a lock a parked task still holds is seen
 // by the checker) and on real threads.
 //
-// What it models. A thread-per-core runtime without work stealing: every
+// What it models. By default a thread-per-core runtime with no stealing: every
 // task has a home worker (the one it was spawned on) and always runs there;
 // waking a task puts it at the back of its home worker's queue. That is what
 // makes the seed's observation reproducible: a task woken by `done()` on the
 // notifier's own worker waits until the notifier task yields or finishes
 // ("notifying is surprisingly sync ... until the next yielding of the task
 // that called done", seed 000), while a task at home on another worker runs
-// as soon as that worker is woken.
+// as soon as that worker is woken. On real threads an executor can instead
+// run a woken task on the worker that woke it, as tokio does (see "Where a
+// woken task runs").
 //
 // The workers are threads the caller provides: `run_worker(i)` runs worker i
 // on the calling thread until the executor is idle and closed
@@ -81,6 +83,29 @@
 // lock_'s, above; executor_test's ExecutorIdle cases run it, under TSan too
 // (a build that drops the parked worker's notify fails them at round 0).
 //
+// Where a woken task runs. By default (woken_runs_on::home_worker) a task
+// runs only on its home worker, as above. With woken_runs_on::waking_worker
+// a task woken by code running on one of this executor's workers moves
+// there: its home becomes the waking worker and it is queued behind the
+// waker's own task, as tokio's multi-thread scheduler puts a task woken on a
+// worker in that worker's LIFO slot. The waking worker is awake by
+// construction and runs the task as soon as the waker's task yields or
+// ends, while the old home may be parked: one kernel wake less (make bench:
+// notify_task placement:other_worker against other_worker_pinned). What it
+// costs is the cache: the task's frame was last touched by the other core.
+// A wake from outside the workers (a plain thread) still goes home.
+//   Only an idle task moves (wake() sees phase::idle under lock_): it is in
+// no queue and no worker runs it, so the invariants above hold with "home"
+// read as "current home": a task sits in at most one queue, only that
+// queue's worker pops it, and a task woken while running is re-queued on
+// the worker running it. The lost-wake-up argument is unchanged: the move
+// is one more write under lock_ before the same enqueue.
+//   Under a model backend every executor runs woken tasks at home: which
+// worker is waking needs the calling thread's identity, which the shim does
+// not give (Relacy's and the explorer's threads share one OS thread), and
+// the async scenarios are written for the home rule (a same-worker wake is
+// the seed's "until the next yielding of the task that called done").
+//
 // Ending: close_when_idle() lets the workers return once no task is left;
 // shutdown() lets them return as soon as their queues are empty. Tasks still
 // parked then are destroyed by the destructor (counted as cancelled).
@@ -104,6 +129,9 @@
 
 namespace oncecheck {
 
+// Which worker runs a task that was woken (see "Where a woken task runs").
+enum class woken_runs_on : std::uint8_t { home_worker, waking_worker };
+
 // A spawned task, as its spawner sees it: cancel it, ask whether it ended.
 struct task_handle {
   std::uint32_t slot = 0;
@@ -113,7 +141,7 @@ struct task_handle {
 template <class Sync>
 class executor {
  public:
-  explicit executor(int workers) {
+  explicit executor(int workers, woken_runs_on rule = woken_runs_on::home_worker) : rule_(rule) {
     for (int i = 0; i < workers; ++i) workers_.emplace_back();
   }
   executor(const executor&) = delete;
@@ -201,6 +229,7 @@ class executor {
   // Worker `index`'s loop, on the calling thread.
   void run_worker(int index) {
     worker& w = workers_[std::size_t(index)];
+    const on_this_thread here(this, index);
     typename Sync::unique_lock lock(lock_);
     for (;;) {
       if (!has_work_or_exit(w)) wait_for_work(w, lock);
@@ -307,7 +336,7 @@ class executor {
     phase state = phase::free;
     bool notified = false;          // woken while running: run it again
     bool cancel_requested = false;  // destroy it instead of resuming it
-    int home = 0;
+    int home = 0;                   // moves only while idle (see "Where a woken task runs")
     std::uint32_t generation = 0;  // bumped when the slot is freed
   };
 
@@ -339,11 +368,41 @@ class executor {
     if (!s) return;  // it ended: a late wake is harmless
     if (s->state == phase::idle) {
       s->state = phase::queued;
+      if (const int waking = waking_worker(); waking >= 0) s->home = waking;
       enqueue(t.slot, *s);
     } else if (s->state == phase::running) {
       s->notified = true;
     }
   }
+
+  // The worker a woken task moves to under rule_, or -1 when it stays home:
+  // the home rule, a model backend, or a wake from outside the workers.
+  int waking_worker() const noexcept {
+    if constexpr (Sync::real_time) {
+      if (rule_ == woken_runs_on::waking_worker && on_this_thread::executor_ == this) return on_this_thread::worker_;
+    }
+    return -1;
+  }
+
+  // Which executor's worker, if any, the calling thread is running, for the
+  // waking_worker rule (real threads only). Restored on exit, so one thread
+  // can run workers of several executors in turn (stress rounds do).
+  struct on_this_thread {
+    static inline thread_local const executor* executor_ = nullptr;
+    static inline thread_local int worker_ = -1;
+    const executor* saved_executor;
+    int saved_worker;
+    on_this_thread(const executor* ex, int index) noexcept : saved_executor(executor_), saved_worker(worker_) {
+      executor_ = ex;
+      worker_ = index;
+    }
+    ~on_this_thread() {
+      executor_ = saved_executor;
+      worker_ = saved_worker;
+    }
+    on_this_thread(const on_this_thread&) = delete;
+    on_this_thread& operator=(const on_this_thread&) = delete;
+  };
 
   // With lock_ held.
   slot* find(task_handle t) {
@@ -458,6 +517,7 @@ class executor {
     }
   }
 
+  const woken_runs_on rule_;                                     // fixed at construction
   mutable typename Sync::mutex lock_;
   typename Sync::condition_variable ended_;                      // a task ended; waited on with lock_
   std::deque<worker> workers_;                                   // fixed after construction

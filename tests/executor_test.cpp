@@ -334,5 +334,103 @@ TEST(ExecutorIdle, NoWakeIsLostUnderManyRounds) {
   EXPECT_GT(h.to_parked, 0u);
 }
 
+// Where a woken task runs (impls/executor.hpp, "Where a woken task runs"):
+// under waking_worker a task woken by another worker's task moves to that
+// worker; woken from a plain thread, or under home_worker, it stays home.
+
+// A waiter that says which thread it parked on and which resumed it.
+// `resumed` counts it after both are written (the reader's acquire sees them).
+task<void> wait_noting_threads(gate& g, std::thread::id& parked_on, std::thread::id& resumed_on,
+                               std::atomic<int>& resumed) {
+  parked_on = std::this_thread::get_id();
+  co_await g.wait();
+  resumed_on = std::this_thread::get_id();
+  resumed.fetch_add(1, std::memory_order_release);
+}
+
+task<void> set_noting_thread(gate& g, std::thread::id& set_on) {
+  set_on = std::this_thread::get_id();
+  g.set();
+  co_return;
+}
+
+struct where_it_ran {
+  std::thread::id parked_on, resumed_on, set_on;
+};
+
+// Parks a waiter at home on worker 1, then opens its gate from a task on
+// worker 0 (or from this thread when `from_task` is false).
+where_it_ran wake_across_workers(woken_runs_on rule, bool from_task) {
+  exec_t ex(2, rule);
+  worker_threads<Sync> workers(ex);
+  gate g;
+  where_it_ran r;
+  std::atomic<int> resumed{0};
+  const task_handle h = ex.spawn(wait_noting_threads(g, r.parked_on, r.resumed_on, resumed), 1);
+  EXPECT_TRUE(eventually([&] { return ex.parked(h); }));
+  if (from_task) {
+    ex.block_on(set_noting_thread(g, r.set_on), 0);
+  } else {
+    r.set_on = std::this_thread::get_id();
+    g.set();
+  }
+  EXPECT_TRUE(eventually([&] { return resumed.load(std::memory_order_acquire) == 1 && ex.finished(h); }));
+  return r;
+}
+
+TEST(ExecutorWokenRunsOn, WakingWorkerRunsATaskWokenByItsTask) {
+  const where_it_ran r = wake_across_workers(woken_runs_on::waking_worker, true);
+  EXPECT_NE(r.parked_on, r.set_on) << "the waiter and the setter shared a worker: the test proves nothing";
+  EXPECT_EQ(r.resumed_on, r.set_on);
+}
+
+TEST(ExecutorWokenRunsOn, HomeWorkerRunsATaskWokenByAnotherWorkersTask) {
+  const where_it_ran r = wake_across_workers(woken_runs_on::home_worker, true);
+  EXPECT_NE(r.parked_on, r.set_on);
+  EXPECT_EQ(r.resumed_on, r.parked_on);
+}
+
+TEST(ExecutorWokenRunsOn, AWakeFromOutsideTheWorkersGoesHome) {
+  const where_it_ran r = wake_across_workers(woken_runs_on::waking_worker, false);
+  EXPECT_EQ(r.resumed_on, r.parked_on);
+}
+
+// Tasks moved by wakes from both workers' tasks and from two plain threads,
+// at once, round after round: each waiter resumes exactly once, however it
+// moved (and TSan sees the moves' writes ordered by the executor's lock).
+TEST(ExecutorWokenRunsOn, EveryMovedTaskResumesOnce) {
+  constexpr int rounds = 1000, per_round = 8;
+  exec_t ex(2, woken_runs_on::waking_worker);
+  worker_threads<Sync> workers(ex);
+  int moved = 0;
+  for (int round = 0; round < rounds; ++round) {
+    std::vector<gate> gates(per_round);
+    std::vector<where_it_ran> seen(per_round);
+    std::atomic<int> resumed{0};
+    for (int i = 0; i < per_round; ++i)
+      ex.spawn(wait_noting_threads(gates[std::size_t(i)], seen[std::size_t(i)].parked_on,
+                                   seen[std::size_t(i)].resumed_on, resumed),
+               i);
+    // Gates 0..3 are opened by tasks on alternating workers, 4..7 by two
+    // plain threads; the waiters may or may not have parked by then.
+    for (int i = 0; i < per_round / 2; ++i)
+      ex.spawn(set_noting_thread(gates[std::size_t(i)], seen[std::size_t(i)].set_on), i + 1);
+    auto plain_setter = [&](int first) {
+      for (int i = first; i < per_round; i += 2) gates[std::size_t(i)].set();
+    };
+    std::thread other(plain_setter, per_round / 2 + 1);
+    plain_setter(per_round / 2);
+    other.join();
+    ASSERT_TRUE(eventually([&] { return resumed.load(std::memory_order_acquire) >= per_round; }))
+        << "round " << round << ": " << resumed.load() << " of " << per_round << " resumed";
+    ASSERT_EQ(resumed.load(), per_round) << "round " << round << ": a waiter resumed twice";
+    for (const where_it_ran& w : seen) moved += w.resumed_on != w.parked_on;
+  }
+  // Each task ran to its end once; the tests above pin where a moved one runs.
+  const auto tasks = std::uint64_t(rounds) * (per_round + per_round / 2);
+  EXPECT_TRUE(eventually([&] { return ex.completed() == tasks; })) << ex.completed() << " of " << tasks << " ended";
+  EXPECT_GT(moved, 0) << "no wake moved a task in " << rounds << " rounds: the rule was not exercised";
+}
+
 }  // namespace
 }  // namespace oncecheck
