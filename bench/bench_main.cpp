@@ -111,7 +111,8 @@ void register_designs() {
   // W3 with the waiters as tasks, for the designs that can park a task.
   for_each_correct_design([]<class Map>(std::string_view design) {
     if constexpr (Map::traits.async_wait)
-      for (const task_placement p : {task_placement::same_worker, task_placement::other_worker})
+      for (const task_placement p :
+           {task_placement::same_worker, task_placement::other_worker, task_placement::other_worker_pinned})
         for (int w : waiter_counts)
           register_timed(named("notify_task", design, "waiters", w) + "/placement:" + std::string(placement_name(p)),
                          [w, p](benchmark::State& s) { notify_task_design<Map>(s, w, p); });

@@ -162,10 +162,10 @@ int main(int argc, char** argv) {
     }
   }
   // W3 with task waiters: the designs that can park a task, on the
-  // notifier's worker and on the other one.
+  // notifier's worker and on the other one (moved when woken, or pinned).
   if (only.empty() || only.contains("notify_task"))
     for (const std::string& d : correct_designs(true))
-      for (const char* placement : {"same_worker", "other_worker"})
+      for (const char* placement : {"same_worker", "other_worker", "other_worker_pinned"})
         for (int waiters : {1, 8, 64})
           present("notify_task/" + d + "/waiters:" + std::to_string(waiters) + "/placement:" + placement,
                   {"wake_p50", "wake_p99", "not_blocked", "floor_ratio"});

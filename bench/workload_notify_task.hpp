@@ -1,16 +1,26 @@
 // W3 `notify` with the waiters as coroutine tasks (docs/results.md:
-// notify_task/<design>/waiters:W/placement:same_worker|other_worker), for
-// the designs that have wait_async (traits.async_wait).
+// notify_task/<design>/waiters:W/placement:P), for the designs that have
+// wait_async (traits.async_wait).
 //
 // The round is W3's: the leader registers a fresh key, the W waiters
 // announce themselves (an arrival counter) and park on it; once all have
 // arrived and parked the leader waits 200 us more, stamps the time and
 // completes the key; each waiter stamps its resume. Here the leader is a
-// task on worker 0 of a two-worker executor (impls/executor.hpp) and the
-// waiters are tasks on worker 0 too (same_worker: they run only once the
-// leader's task has ended, the seed's "until the next yielding of the task
-// that called done") or on worker 1 (other_worker: that worker is woken at
-// once). Latencies go through W3's wake_latencies; floor_ratio is taken of
+// task on worker 0 of a two-worker executor (impls/executor.hpp), and P
+// says where the waiters are spawned and where they run once woken:
+//   same_worker          on worker 0 too: they run once the leader's task
+//                        has ended (the seed's "until the next yielding of
+//                        the task that called done");
+//   other_worker         on worker 1, woken from worker 0 under tokio's
+//                        rule (woken_runs_on::waking_worker): they move to
+//                        worker 0 and run after the leader, with no kernel
+//                        wake, as a tokio task woken there does; this is the
+//                        like-for-like figure beside tokio's;
+//   other_worker_pinned  on worker 1 under the thread-per-core rule
+//                        (woken_runs_on::home_worker, what the models run):
+//                        worker 1 has parked during the 200 us, so each
+//                        round pays for waking it (and, on a VM, its vCPU).
+// Latencies go through W3's wake_latencies; floor_ratio is taken of
 // wake_p50 against floor.futex at the same W.
 //
 // The driving thread is kept off the measured path: it spawns the round's
@@ -36,10 +46,15 @@
 
 namespace oncecheck::bench {
 
-enum class task_placement { same_worker, other_worker };
+enum class task_placement { same_worker, other_worker, other_worker_pinned };
 
 constexpr std::string_view placement_name(task_placement p) {
-  return p == task_placement::same_worker ? "same_worker" : "other_worker";
+  switch (p) {
+    case task_placement::same_worker: return "same_worker";
+    case task_placement::other_worker: return "other_worker";
+    case task_placement::other_worker_pinned: return "other_worker_pinned";
+  }
+  return "?";
 }
 
 namespace notify_task_detail {
@@ -91,9 +106,11 @@ void notify_task_design(benchmark::State& state, int waiters, task_placement pla
   wake_latencies latencies;
   const auto w_count = std::size_t(waiters);
   const int home = placement == task_placement::same_worker ? 0 : 1;
+  const woken_runs_on rule =
+      placement == task_placement::other_worker_pinned ? woken_runs_on::home_worker : woken_runs_on::waking_worker;
   for (auto _ : state) {
     Map map;  // before the executor: it outlives every task
-    executor<Sync> ex(2);
+    executor<Sync> ex(2, rule);
     std::vector<bench_clock::time_point> published(notify_rounds);
     std::vector<wake_stamp> stamps(notify_rounds * w_count);
     const auto began = bench_clock::now();

@@ -16,7 +16,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 COUNT_PARAMS = ("threads", "waiters", "keys")   # the x axes: whole numbers
-PARAMS = COUNT_PARAMS + ("placement",)  # placement: a word (same_worker, other_worker)
+PARAMS = COUNT_PARAMS + ("placement",)  # placement: a word (same_worker, other_worker, other_worker_pinned)
 MAX_COUNT = 2**31 - 1
 # Aggregate rows a record is made of (the others, stddev and cv, are not read).
 READ_AGGREGATES = ("median", "mean")

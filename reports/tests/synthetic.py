@@ -56,7 +56,7 @@ def bench_json(designs, seed=1, threads=(1, 2, 4, 8), waiters=(1, 8, 64)):
             p50 = (5.0 + w * 0.2) * (1.1 + 0.3 * i)
             add(f"notify/{d}/waiters:{w}", wake_p50=p50, wake_p99=p50 * 4, not_blocked=0.0,
                 floor_ratio=1.1 + 0.3 * i)
-            for placement in ("same_worker", "other_worker"):
+            for placement in ("same_worker", "other_worker", "other_worker_pinned"):
                 add(f"notify_task/{d}/waiters:{w}/placement:{placement}", wake_p50=p50 * 2, wake_p99=p50 * 9,
                     not_blocked=0.0, floor_ratio=2.2 + 0.3 * i)
             per_waiter = 0.0 if d in ("intrusive", "atomic_wait") else 1.0

@@ -9,7 +9,7 @@ The synthetic bench.json is built so that a hard-coded or a careless
 ranking gives the wrong answer: the design best at T=2 is not the winner of
 a "T=2 and T=8" target, a design with a violation or one excluded by its
 model runs never wins however fast, the other_worker placement is judged and
-not same_worker, a target met at exactly its bound is met, coalesce_task
+not same_worker nor other_worker_pinned, a target met at exactly its bound is met, coalesce_task
 without floor_ratio is computed from floor.barrier's rounds/s, and a second
 bench.json with the figures swapped makes another design win, and W4 at
 scale's figures end with floor.random_load's, a floor that never competes.
@@ -90,6 +90,8 @@ def bench_json(f, with_scale=True):
                     floor_ratio=p50 / 10.0)
                 add(f"notify_task/{d}/waiters:{w}/placement:same_worker/manual_time", wake_p50=0.5, wake_p99=1.0,
                     floor_ratio=0.05)
+                add(f"notify_task/{d}/waiters:{w}/placement:other_worker_pinned/manual_time", wake_p50=80.0,
+                    wake_p99=160.0, floor_ratio=8.0)
     if with_scale:
         for n, ns in ((10000, 10.0), (1000000, 200.0), (10000000, 330.0)):
             add(f"distinct_miss/floor.random_load/threads:2/keys:{n}/iterations:32/manual_time", core_ns_per_op=ns,
@@ -129,7 +131,7 @@ def main():
         "W2 coalesce": ("intrusive", True),           # condvar's 0.99 has a violation (and fails a model)
         "W2 with tasks": ("notify", False),           # 0.65 < 0.7, computed from floor.barrier's rounds/s
         "W3 notify": ("intrusive", True),             # 1.1 at W=64: met at its bound
-        "W3 tasks on another worker": ("notify", True),  # same_worker's 0.5 us is not the figure
+        "W3 tasks on another worker": ("notify", True),  # not same_worker's 0.5 us, nor pinned's 80
         "W4 miss at scale": ("intrusive", True),      # notify's 390 ns is under 400 but 1.95x from 10^4
     })
     # W4 at scale's figures end with the machine's floor at each N; the floor never competes
