@@ -19,7 +19,18 @@
 //   other_worker_pinned  on worker 1 under the thread-per-core rule
 //                        (woken_runs_on::home_worker, what the models run):
 //                        worker 1 has parked during the 200 us, so each
-//                        round pays for waking it (and, on a VM, its vCPU).
+//                        round pays for waking it, and on a VM for waking
+//                        its vCPU. On the 2-vCPU VM of 2026-12-01 that is
+//                        most of the figure: a thread parked on a condition
+//                        variable and woken 200 us later took 70 us p50
+//                        when pinned to the other vCPU and 2.7 us when
+//                        pinned to the waker's, and a waker that stays busy
+//                        (worker 0 spins before it parks) sends the wake to
+//                        the other vCPU. Measured 63-88 us p50.
+// Under other_worker the moved tasks cost more than same_worker's when the
+// kernel has put the two workers on different vCPUs (their frames are in
+// the other core's cache): at W=64 7 us p50 with both on one vCPU, 13 us
+// pinned apart, against 5-6 us for same_worker.
 // Latencies go through W3's wake_latencies; floor_ratio is taken of
 // wake_p50 against floor.futex at the same W.
 //
