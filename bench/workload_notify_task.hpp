@@ -70,20 +70,32 @@ constexpr std::string_view placement_name(task_placement p) {
 
 namespace notify_task_detail {
 
-// A round's tasks (W waiters and the leader) count themselves out; the
-// last wakes the driving thread. Release, so the driver's acquire load sees
-// every stamp the round wrote; only the last one pays for a notify.
-struct round_end {
-  std::atomic<std::size_t> ended{0};
-  std::size_t tasks = 0;
+// The tasks of a run's rounds (each round's W waiters and its leader) count
+// themselves out; the last of a round wakes the driving thread. Release, so
+// the driver's acquire load sees every stamp the round wrote; only the last
+// pays for a notify. One per run, declared before the workers, so a task's
+// notify never outlives it (the driver may see the count and move on
+// before the notify is made).
+class round_end {
+ public:
+  // Before spawning round r's tasks (the spawn's lock publishes it).
+  void expect(std::size_t ended_by_round_end) { target_ = ended_by_round_end; }
 
   void task_ended() {
-    if (ended.fetch_add(1, std::memory_order_release) + 1 == tasks) ended.notify_one();
+    // target_ is read before the count moves: the driver writes the next
+    // round's only after it has seen this round's count complete.
+    const std::size_t target = target_;
+    if (ended_.fetch_add(1, std::memory_order_release) + 1 == target) ended_.notify_one();
   }
-  void wait_for_all() {
-    for (std::size_t seen; (seen = ended.load(std::memory_order_acquire)) != tasks;)
-      ended.wait(seen, std::memory_order_acquire);
+
+  void wait_for_round() {
+    for (std::size_t seen; (seen = ended_.load(std::memory_order_acquire)) != target_;)
+      ended_.wait(seen, std::memory_order_acquire);
   }
+
+ private:
+  std::atomic<std::size_t> ended_{0};
+  std::size_t target_ = 0;  // written by the driver between rounds
 };
 
 // Relaxed is enough for `arrived`: the leader acts on it only through the
@@ -124,6 +136,7 @@ void notify_task_design(benchmark::State& state, int waiters, task_placement pla
     executor<Sync> ex(2, rule);
     std::vector<bench_clock::time_point> published(notify_rounds);
     std::vector<wake_stamp> stamps(notify_rounds * w_count);
+    notify_task_detail::round_end end;  // before the workers: it outlives every task
     const auto began = bench_clock::now();
     {
       worker_threads<Sync> workers(ex);
@@ -131,12 +144,11 @@ void notify_task_design(benchmark::State& state, int waiters, task_placement pla
         const key_t k = key_t(r) + 1;
         if (!map.register_key(k)) latencies.leader_lost_a_key();
         std::atomic<std::size_t> arrived{0};
-        notify_task_detail::round_end end;
-        end.tasks = w_count + 1;
+        end.expect((r + 1) * (w_count + 1));
         for (std::size_t w = 0; w < w_count; ++w)
           ex.spawn(notify_task_detail::waiter(map, k, arrived, end, stamps[r * w_count + w]), home);
         ex.spawn(notify_task_detail::leader(map, k, w_count, arrived, end, published[r]), 0);
-        end.wait_for_all();
+        end.wait_for_round();
       }
     }
     state.SetIterationTime(nanoseconds_between(began, bench_clock::now()) * 1e-9);
