@@ -86,11 +86,12 @@
 // Where a woken task runs. By default (woken_runs_on::home_worker) a task
 // runs only on its home worker, as above. With woken_runs_on::waking_worker
 // a task woken by code running on one of this executor's workers moves
-// there: its home becomes the waking worker and it is queued behind the
-// waker's own task, as tokio's multi-thread scheduler puts a task woken on a
-// worker in that worker's LIFO slot. The waking worker is awake by
-// construction and runs the task as soon as the waker's task yields or
-// ends, while the old home may be parked: one kernel wake less (make bench:
+// there: its home becomes the waking worker and it goes to the back of that
+// worker's queue (tokio's multi-thread scheduler likewise keeps a task woken
+// on a worker on that worker, in its LIFO slot). The waking worker is awake
+// by construction and runs the task once the waker's task yields or ends
+// and the tasks queued before it have run, while the old home may be
+// parked: one kernel wake less (make bench:
 // notify_task placement:other_worker against other_worker_pinned). What it
 // costs is the cache: the task's frame was last touched by the other core.
 // A wake from outside the workers (a plain thread) still goes home.

@@ -9,8 +9,9 @@ The synthetic bench.json is built so that a hard-coded or a careless
 ranking gives the wrong answer: the design best at T=2 is not the winner of
 a "T=2 and T=8" target, a design with a violation or one excluded by its
 model runs never wins however fast, the other_worker placement is judged and
-not same_worker nor other_worker_pinned, a target met at exactly its bound is met, coalesce_task
-without floor_ratio is computed from floor.barrier's rounds/s, and a second
+not same_worker nor other_worker_pinned, a target met at exactly its bound
+is met, coalesce_task without floor_ratio is computed from floor.barrier's
+rounds/s, and a second
 bench.json with the figures swapped makes another design win, and W4 at
 scale's figures end with floor.random_load's, a floor that never competes.
 Without the keys:N and notify_task benchmarks those targets are "not
