@@ -168,7 +168,7 @@ int main(int argc, char** argv) {
       for (const char* placement : {"same_worker", "other_worker", "other_worker_pinned"})
         for (int waiters : {1, 8, 64})
           present("notify_task/" + d + "/waiters:" + std::to_string(waiters) + "/placement:" + placement,
-                  {"wake_p50", "wake_p99", "not_blocked", "floor_ratio"});
+                  {"wake_p50", "wake_p99", "first_p50", "not_blocked", "floor_ratio"});
   // W4 at scale: the N of bench/workload_miss_at_scale.hpp (miss_at_scale_keys),
   // for its floor (bench/random_load_floor.hpp) and every design.
   if (only.empty() || only.contains("distinct_miss")) {

@@ -30,9 +30,21 @@
 // Under other_worker the moved tasks cost more than same_worker's when the
 // kernel has put the two workers on different vCPUs (their frames are in
 // the other core's cache): at W=64 7 us p50 with both on one vCPU, 13 us
-// pinned apart, against 5-6 us for same_worker.
+// pinned apart, against 5-6 us for same_worker. Where it goes at W=64 (a
+// probe that also stamped the end of done(), 2026-12-01): done() waking
+// the 64 tasks took 1.5 us with the frames in this core's cache and
+// 4.1-4.2 us pinned apart (each waiter node and executor slot is a miss,
+// and the list walk chases them one by one); the first resume came 0.3-1 us
+// later, and the resumes then a median 110-120 ns apart. Batching the
+// wakes under one executor lock at the leader's suspension moved 2 us out
+// of done() but none out of the first resume, and prefetching the batch's
+// frames took 15-20% off: neither reaches 5 us, so neither was kept.
 // Latencies go through W3's wake_latencies; floor_ratio is taken of
-// wake_p50 against floor.futex at the same W.
+// wake_p50 against floor.futex at the same W. first_p50 (microseconds, p50
+// over rounds) is each round's first resume: the notifier's share (done()
+// waking W tasks, the leader's end, one resume), so wake_p50 minus it is
+// the run of resumes before the median waiter. It takes no stamp beyond
+// W3's, so it costs the measured path nothing.
 //
 // The driving thread is kept off the measured path: it spawns the round's
 // tasks and sleeps until the last of them (leader or waiter) has ended,
@@ -42,6 +54,7 @@
 // carried that wake (2.6 us p50 at W=1 then, 0.5 us without it).
 #pragma once
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstddef>
@@ -127,6 +140,7 @@ template <class Map>
 void notify_task_design(benchmark::State& state, int waiters, task_placement placement) {
   using Sync = sync::std_backend;
   wake_latencies latencies;
+  std::vector<double> first_resume_us;  // per round: published to its first resume
   const auto w_count = std::size_t(waiters);
   const int home = placement == task_placement::same_worker ? 0 : 1;
   const woken_runs_on rule =
@@ -152,9 +166,19 @@ void notify_task_design(benchmark::State& state, int waiters, task_placement pla
       }
     }
     state.SetIterationTime(nanoseconds_between(began, bench_clock::now()) * 1e-9);
-    for (std::size_t r = 0; r < notify_rounds; ++r)
-      for (std::size_t w = 0; w < w_count; ++w)
-        latencies.add(published[r], stamps[r * w_count + w], value_of(key_t(r) + 1));
+    for (std::size_t r = 0; r < notify_rounds; ++r) {
+      auto first = stamps[r * w_count].resumed;
+      for (std::size_t w = 0; w < w_count; ++w) {
+        const wake_stamp& stamp = stamps[r * w_count + w];
+        latencies.add(published[r], stamp, value_of(key_t(r) + 1));
+        first = std::min(first, stamp.resumed);
+      }
+      first_resume_us.push_back(nanoseconds_between(published[r], first) / 1000.0);
+    }
+  }
+  if (!first_resume_us.empty()) {
+    std::sort(first_resume_us.begin(), first_resume_us.end());
+    state.counters["first_p50"] = percentile_of_sorted(first_resume_us, 0.50);
   }
   if (latencies.any_wrong()) state.SkipWithError("a waiter got a wrong value or the leader could not register");
   floor_table::report_ratio(state, notify_floor_slot(waiters), latencies.report(state));

@@ -68,7 +68,7 @@ WORKLOADS = {
 WORKLOAD_NAMES = {w.name for w in WORKLOADS.values()}
 MEMORY_COUNTERS = ("allocs_per_waiter", "bytes_per_waiter", "allocs_per_key", "bytes_per_key")
 # Every counter some section reads; floor_ratio is a ratio of two positive figures.
-READ_COUNTERS = tuple(dict.fromkeys(["floor_ratio", "wake_p99", "violations"]
+READ_COUNTERS = tuple(dict.fromkeys(["floor_ratio", "wake_p99", "first_p50", "violations"]
                                     + [w.figure for w in WORKLOADS.values()] + list(MEMORY_COUNTERS)))
 POSITIVE_COUNTERS = ("floor_ratio",)
 

@@ -100,6 +100,8 @@ def _figure_cell(view, record):
     cell = Cell(text, title=f"{w.figure} = {raw:,.3f}" if raw is not None else "")
     if "wake_p99" in record.counters:
         cell.sub = f"p99 {record.counters['wake_p99']:,.1f} µs"
+        if "first_p50" in record.counters:
+            cell.sub += f", first {record.counters['first_p50']:,.1f} µs"
     if record.counters.get("violations", 0) > 0:
         cell.css, cell.sub = "bad", f"{record.counters['violations']:.0f} violations"
     return cell

@@ -58,7 +58,7 @@ def bench_json(designs, seed=1, threads=(1, 2, 4, 8), waiters=(1, 8, 64)):
                 floor_ratio=1.1 + 0.3 * i)
             for placement in ("same_worker", "other_worker", "other_worker_pinned"):
                 add(f"notify_task/{d}/waiters:{w}/placement:{placement}", wake_p50=p50 * 2, wake_p99=p50 * 9,
-                    not_blocked=0.0, floor_ratio=2.2 + 0.3 * i)
+                    first_p50=p50, not_blocked=0.0, floor_ratio=2.2 + 0.3 * i)
             per_waiter = 0.0 if d in ("intrusive", "atomic_wait") else 1.0
             add(f"memory/{d}/waiters:{w}", allocs_per_waiter=per_waiter, bytes_per_waiter=per_waiter * 64,
                 allocs_per_key=2.0, bytes_per_key=160.0)

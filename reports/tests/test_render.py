@@ -113,7 +113,8 @@ def main():
         fail("the page's DOM has no <svg> chart")
     for what, text in (("the engines table", "Engines: which checks which memory model"),
                        ("the proof-or-sample section", '<section id="coverage">'),
-                       ("a search run to its end", "∎")):
+                       ("a search run to its end", "∎"),
+                       ("a task wake's first resume (notify_task first_p50)", "µs, first ")):
         if text not in dom:
             fail(f"the page's DOM has no {what} ({text!r})")
     if args.explore:
