@@ -22,7 +22,7 @@
 //
 // Locking protocol. One mutex, `lock_`, guards everything: the list (head_,
 // tail_ and every linked node's links and slot), keys_, closed_ and
-// inside_wait_. A waiter links its node, sleeps on its own condition
+// inside_wait_. A waiter links its node, sleeps on the node's own condition
 // variable with `lock_` (so a wake is never lost between the check and the
 // sleep) and, once woken, reads its slot under `lock_`; whoever wakes a node
 // has already unlinked it, so the node's frame may end as soon as its owner
@@ -223,13 +223,8 @@ class intrusive_map {
     typename Sync::template cell<node*> prev{nullptr};  // guarded by lock_
     typename Sync::template cell<node*> next{nullptr};  // guarded by lock_
     typename Sync::template cell<slot> result;          // guarded by lock_
-    // A blocked thread's condition variable, a local of its call declared
-    // before the node (it outlives it); only a pointer here, so a task's
-    // node, which never sleeps on one, is 40 bytes smaller (std's is 48)
-    // and its frame constructs and destroys no condition variable (a probe
-    // of notify_task at W=64 on one core: resumes 100 ns apart, not 110).
-    typename Sync::condition_variable* sleeper = nullptr;  // set before linking (a blocked thread)
-    waker task;                                            // set before linking (a parked task)
+    typename Sync::condition_variable wake;             // waited on with lock_ (a blocked thread)
+    waker task;                                         // set before linking (a parked task)
   };
 
   // An async waiter's node, in the task's frame. A task destroyed while
@@ -290,7 +285,7 @@ class intrusive_map {
         unlink(*p);
         fill(p->result.mut());
         if (p->task) p->task.wake();
-        else p->sleeper->notify_one();
+        else p->wake.notify_one();
         ++n;
       }
       p = following;
@@ -325,18 +320,16 @@ class intrusive_map {
   // the caller's guard unlocks: nobody can be walking the list past it then.
   outcome<V> sleep_linked(typename Sync::unique_lock& lock, const K& key,
                           const std::optional<typename Sync::clock::time_point>& deadline) {
-    typename Sync::condition_variable wake;  // waited on with lock_; declared first, so it outlives `self`
     node self(key);
-    self.sleeper = &wake;
     link(self);
     ++inside_wait_.mut();
     Sync::note("wait", key, "links its node, blocks");
     while (self.result.get().state == node_state::waiting) {
       if (!deadline) {
-        wake.wait(lock);
+        self.wake.wait(lock);
         continue;
       }
-      if (wake.wait_until(lock, *deadline) == sync::wait_status::timed_out &&
+      if (self.wake.wait_until(lock, *deadline) == sync::wait_status::timed_out &&
           self.result.get().state == node_state::waiting) {
         if constexpr (std::is_same_v<Flaw, flaw::no_unlink_on_cancel>) {
           Sync::note("wait", key, "timed out, returns with its node still linked");
