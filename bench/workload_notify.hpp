@@ -92,10 +92,17 @@ struct blocking_thread_waiter {
 
 class wake_latencies {
  public:
-  void add(bench_clock::time_point published, const wake_stamp& stamp, value_t expected) {
+  // Whether the stamp is a wake sample (the waiter was blocked when the
+  // leader published), so a caller that derives more from the samples
+  // counts the same ones.
+  bool add(bench_clock::time_point published, const wake_stamp& stamp, value_t expected) {
     if (stamp.value != expected) ++wrong_;
-    if (stamp.entered >= published) ++not_blocked_;
-    else samples_us_.push_back(nanoseconds_between(published, stamp.resumed) / 1000.0);
+    if (stamp.entered >= published) {
+      ++not_blocked_;
+      return false;
+    }
+    samples_us_.push_back(nanoseconds_between(published, stamp.resumed) / 1000.0);
+    return true;
   }
   void leader_lost_a_key() { ++wrong_; }
   bool any_wrong() const { return wrong_ != 0; }

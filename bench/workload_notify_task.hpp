@@ -58,6 +58,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstddef>
+#include <optional>
 #include <string_view>
 #include <thread>
 #include <vector>
@@ -167,13 +168,13 @@ void notify_task_design(benchmark::State& state, int waiters, task_placement pla
     }
     state.SetIterationTime(nanoseconds_between(began, bench_clock::now()) * 1e-9);
     for (std::size_t r = 0; r < notify_rounds; ++r) {
-      auto first = stamps[r * w_count].resumed;
+      std::optional<bench_clock::time_point> first;  // of the round's wake samples
       for (std::size_t w = 0; w < w_count; ++w) {
         const wake_stamp& stamp = stamps[r * w_count + w];
-        latencies.add(published[r], stamp, value_of(key_t(r) + 1));
-        first = std::min(first, stamp.resumed);
+        if (latencies.add(published[r], stamp, value_of(key_t(r) + 1)))
+          first = first ? std::min(*first, stamp.resumed) : stamp.resumed;
       }
-      first_resume_us.push_back(nanoseconds_between(published[r], first) / 1000.0);
+      if (first) first_resume_us.push_back(nanoseconds_between(published[r], *first) / 1000.0);
     }
   }
   if (!first_resume_us.empty()) {
