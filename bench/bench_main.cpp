@@ -18,6 +18,7 @@
 // Every timed benchmark is sized by --benchmark_min_time (one iteration is a
 // whole run of the protocol, so a tiny min time still runs the protocol once);
 // memory counts run a fixed three times.
+#include <cstdlib>
 #include <span>
 #include <string>
 #include <string_view>
@@ -142,10 +143,29 @@ void register_designs() {
   });
 }
 
+// The run's repetitions, read as Google Benchmark reads them: the
+// BENCHMARK_REPETITIONS environment variable, then --benchmark_repetitions=N
+// (the last one wins). Read before Initialize, which takes its flags out of
+// argv; a value Google Benchmark will refuse is left to it to report.
+int repetitions_asked(int argc, char** argv) {
+  int repetitions = 1;
+  auto take = [&](const char* text) {
+    char* end = nullptr;
+    const long n = std::strtol(text, &end, 10);
+    if (end != text && *end == '\0' && n >= 1 && n <= 1000000) repetitions = int(n);
+  };
+  if (const char* env = std::getenv("BENCHMARK_REPETITIONS")) take(env);
+  constexpr std::string_view flag = "--benchmark_repetitions=";
+  for (int i = 1; i < argc; ++i)
+    if (std::string_view(argv[i]).starts_with(flag)) take(argv[i] + flag.size());
+  return repetitions;
+}
+
 }  // namespace
 }  // namespace oncecheck::bench
 
 int main(int argc, char** argv) {
+  oncecheck::bench::floor_table::set_repetitions(oncecheck::bench::repetitions_asked(argc, argv));
   benchmark::Initialize(&argc, argv);
   if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
   oncecheck::bench::register_floors();

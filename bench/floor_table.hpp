@@ -6,14 +6,25 @@
 // Floors are registered before the designs and Google Benchmark runs
 // benchmarks in registration order, so a floor's figure is here by the time
 // a design needs it. When a filter left the floor out there is no figure and
-// the design's benchmark simply has no floor_ratio. Google Benchmark may call
-// a benchmark function several times while it sizes the run; the last call
-// is the one it reports, and it is also the last to write here.
+// the design's benchmark simply has no floor_ratio.
+//
+// Which of a floor's calls make its figure. Google Benchmark may call a
+// benchmark function several times while it sizes the run, and with R
+// repetitions (--benchmark_repetitions) it sizes only the first: the last
+// R calls are the R repetitions it reports (checked against libbenchmark
+// 1.7.1: calls with 1, 10, 100... iterations, then R - 1 more at the size
+// found). The floor's figure is the median of those R, so a design's
+// median floor_ratio over its own R repetitions is its median figure over
+// the floor's median figure: one noisy floor run does not move every
+// ratio taken against it. With R = 1 that is the last call, the reported one.
 #pragma once
 
+#include <algorithm>
+#include <cstddef>
 #include <map>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include <benchmark/benchmark.h>
 
@@ -21,13 +32,29 @@ namespace oncecheck::bench {
 
 class floor_table {
  public:
-  // `slot` names a workload's floor at one parameter: "hit/threads:4".
-  static void record(const std::string& slot, double figure) { figures()[slot] = figure; }
+  // The run's --benchmark_repetitions (bench_main.cpp), before any benchmark runs.
+  static void set_repetitions(int repetitions) { repetitions_() = std::max(repetitions, 1); }
 
+  // `slot` names a workload's floor at one parameter: "hit/threads:4".
+  // Keeps the last R figures: the repetitions, once the floor has run.
+  static void record(const std::string& slot, double figure) {
+    std::vector<double>& kept = figures()[slot];
+    kept.push_back(figure);
+    const auto keep = std::size_t(repetitions_());
+    if (kept.size() > keep) kept.erase(kept.begin(), kept.end() - std::ptrdiff_t(keep));
+  }
+
+  // The median of the kept figures (the mean of the middle two for an even
+  // count, as Google Benchmark's median aggregate); none when the floor did
+  // not run or a figure is not positive.
   static std::optional<double> find(const std::string& slot) {
     const auto it = figures().find(slot);
-    if (it == figures().end() || !(it->second > 0)) return std::nullopt;
-    return it->second;
+    if (it == figures().end() || it->second.empty()) return std::nullopt;
+    std::vector<double> sorted = it->second;
+    std::sort(sorted.begin(), sorted.end());
+    if (!(sorted.front() > 0)) return std::nullopt;
+    const std::size_t mid = sorted.size() / 2;
+    return sorted.size() % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
   }
 
   // Sets the `floor_ratio` counter when the floor ran; lower is better for
@@ -38,9 +65,13 @@ class floor_table {
 
  private:
   // Benchmarks run one at a time on the main thread: no lock.
-  static std::map<std::string, double>& figures() {
-    static std::map<std::string, double> table;
+  static std::map<std::string, std::vector<double>>& figures() {
+    static std::map<std::string, std::vector<double>> table;
     return table;
+  }
+  static int& repetitions_() {
+    static int repetitions = 1;
+    return repetitions;
   }
 };
 
