@@ -11,14 +11,21 @@
 //   - W4 at scale (distinct_miss/<design>/threads:2/keys:N) for every design
 //     and its floor (floor.random_load);
 //   - every correct design's coalesce and coalesce_task run has
-//     violations == 0 and as many computes as rounds.
+//     violations == 0 and as many computes as rounds, in every repetition;
+//   - with repetitions (--benchmark_repetitions), each repetition's
+//     floor_ratio is its figure over the median of its floor's repetitions
+//     (bench/floor_table.hpp), so the median aggregate is median over median.
 // Usage: oncecheck-bench-check [--workload NAME]... bench.json
 // (--workload restricts the check to those workloads; default: all.)
 // Exit code 0 when everything holds, 1 with one line per problem otherwise,
 // 2 on bad input.
+#include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <fstream>
+#include <iterator>
 #include <map>
+#include <optional>
 #include <set>
 #include <string>
 #include <string_view>
@@ -80,6 +87,74 @@ std::string contract_name(const std::string& name) {
   }
 }
 
+// The figure a benchmark's floor_ratio divides, as bench/workload_*.hpp
+// hands it to floor_table, and the floor it divides by: its workload's
+// floor at the same T or W (docs/results.md). nullopt: no ratio is taken.
+struct ratio_rule {
+  std::string floor;                          // the floor's contract name
+  double (*figure)(const nlohmann::json& run);  // NaN when the counter is missing
+};
+
+double counter(const nlohmann::json& run, const char* name) {
+  return run.contains(name) && run[name].is_number() ? run[name].get<double>() : std::nan("");
+}
+
+std::optional<ratio_rule> ratio_rule_of(const std::string& name) {
+  const auto part = [&](std::size_t i) {
+    std::size_t start = 0;
+    for (; i > 0; --i) start = name.find('/', start) + 1;
+    return name.substr(start, name.find('/', start) - start);
+  };
+  const std::string workload = part(0), param = part(2);
+  if (part(1).starts_with("floor.")) return std::nullopt;
+  if (workload == "hit" || workload == "distinct_miss")
+    return ratio_rule{"hit/floor.lockfree/" + param, [](const nlohmann::json& r) { return counter(r, "core_ns_per_op"); }};
+  if (workload == "coalesce" || workload == "coalesce_task")
+    return ratio_rule{"coalesce/floor.barrier/" + param,
+                      [](const nlohmann::json& r) { return 1 / counter(r, "rounds_per_sec"); }};
+  if (workload == "notify" || workload == "notify_task")
+    return ratio_rule{"notify/floor.futex/" + param, [](const nlohmann::json& r) { return counter(r, "wake_p50"); }};
+  return std::nullopt;
+}
+
+// The file's text with Google Benchmark's non-JSON numbers read as null.
+// libbenchmark 1.7.1 writes a NaN or infinite double as NaN / Infinity
+// (with a sign): a repetition's `cv` aggregate of a counter whose mean is 0
+// (violations, in every repetition of a correct design) is NaN. No check
+// reads a cv; the rest of the file is left as written (strings included).
+std::string with_non_numbers_as_null(const std::string& text) {
+  std::string out;
+  out.reserve(text.size());
+  bool in_string = false;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    if (in_string) {
+      out += c;
+      if (c == '\\' && i + 1 < text.size()) out += text[++i];
+      else if (c == '"') in_string = false;
+      continue;
+    }
+    if (c == '"') in_string = true;
+    const std::string_view rest = std::string_view(text).substr(i + (c == '-' ? 1 : 0));
+    bool replaced = false;
+    for (const std::string_view word : {"NaN", "Infinity"})
+      if (!in_string && rest.starts_with(word)) {
+        out += "null";
+        i += word.size() - (c == '-' ? 0 : 1);
+        replaced = true;
+        break;
+      }
+    if (!replaced) out += c;
+  }
+  return out;
+}
+
+double median_of(std::vector<double> values) {
+  std::sort(values.begin(), values.end());
+  const std::size_t mid = values.size() / 2;
+  return values.size() % 2 ? values[mid] : (values[mid - 1] + values[mid]) / 2;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -101,7 +176,7 @@ int main(int argc, char** argv) {
   }
   nlohmann::json doc;
   try {
-    doc = nlohmann::json::parse(in);
+    doc = nlohmann::json::parse(with_non_numbers_as_null(std::string(std::istreambuf_iterator<char>(in), {})));
   } catch (const std::exception& e) {
     std::fprintf(stderr, "oncecheck-bench-check: %s is not JSON: %s\n", path.c_str(), e.what());
     return 2;
@@ -111,9 +186,11 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "oncecheck-bench-check: %s has no \"benchmarks\" array\n", path.c_str());
     return 2;
   }
-  std::map<std::string, const nlohmann::json*> runs;  // points into doc
+  // Each name's repetitions (one without --benchmark_repetitions), in
+  // run order; points into doc.
+  std::map<std::string, std::vector<const nlohmann::json*>> runs;
   for (const auto& b : doc["benchmarks"])
-    if (b.value("run_type", "iteration") == "iteration") runs[contract_name(b.value("name", ""))] = &b;
+    if (b.value("run_type", "iteration") == "iteration") runs[contract_name(b.value("name", ""))].push_back(&b);
 
   int problems = 0;
   auto problem = [&](const std::string& name, const std::string& what) {
@@ -121,29 +198,33 @@ int main(int argc, char** argv) {
     ++problems;
   };
   std::size_t checked = 0;
-  // The run of `name` if it is there and ended without an error, with every
-  // counter in `counters`; nullptr (and a problem) otherwise.
-  auto present = [&](const std::string& name, const std::vector<std::string>& counters) -> const nlohmann::json* {
+  // The repetitions of `name` if it is there and each ended without an
+  // error, with every counter in `counters`; nullptr (and a problem) otherwise.
+  auto present = [&](const std::string& name,
+                     const std::vector<std::string>& counters) -> const std::vector<const nlohmann::json*>* {
     const auto it = runs.find(name);
     if (it == runs.end()) {
       problem(name, "missing");
       return nullptr;
     }
     ++checked;
-    const nlohmann::json& run = *it->second;
-    if (run.value("error_occurred", false)) {
-      problem(name, "ended in an error: " + run.value("error_message", std::string("?")));
-      return nullptr;
+    for (const nlohmann::json* run : it->second) {
+      if (run->value("error_occurred", false)) {
+        problem(name, "ended in an error: " + run->value("error_message", std::string("?")));
+        return nullptr;
+      }
+      for (const std::string& c : counters)
+        if (!run->contains(c)) problem(name, "no counter " + c);
     }
-    for (const std::string& counter : counters)
-      if (!run.contains(counter)) problem(name, "no counter " + counter);
-    return &run;
+    return &it->second;
   };
   // A coalesce run of a correct design: no violation, one compute a round.
-  auto single_flight_held = [&](const std::string& name, const nlohmann::json& run) {
-    const double violations = run.value("violations", -1.0);
-    if (violations != 0) problem(name, "violations = " + std::to_string(violations) + ", must be 0");
-    if (run.value("computes", -1.0) != run.value("rounds", -2.0)) problem(name, "computes != rounds");
+  auto single_flight_held = [&](const std::string& name, const std::vector<const nlohmann::json*>& reps) {
+    for (const nlohmann::json* run : reps) {
+      const double violations = run->value("violations", -1.0);
+      if (violations != 0) problem(name, "violations = " + std::to_string(violations) + ", must be 0");
+      if (run->value("computes", -1.0) != run->value("rounds", -2.0)) problem(name, "computes != rounds");
+    }
   };
   const std::vector<std::string> designs = correct_designs();
   for (const workload& w : workloads()) {
@@ -154,10 +235,10 @@ int main(int argc, char** argv) {
     for (const auto& [who, is_design] : expected) {
       for (int value : w.values) {
         const std::string name = w.name + "/" + who + "/" + w.param + ":" + std::to_string(value);
-        const nlohmann::json* run = present(name, w.counters);
-        if (!run) continue;
-        if (is_design && w.has_floor_ratio && !run->contains("floor_ratio")) problem(name, "no floor_ratio");
-        if (w.name == "coalesce" && is_design) single_flight_held(name, *run);
+        const auto* reps = present(name, w.counters);
+        if (!reps) continue;
+        if (is_design && w.has_floor_ratio && !reps->back()->contains("floor_ratio")) problem(name, "no floor_ratio");
+        if (w.name == "coalesce" && is_design) single_flight_held(name, *reps);
       }
     }
   }
@@ -184,9 +265,28 @@ int main(int argc, char** argv) {
     for (const std::string& d : correct_designs(true))
       for (int threads : {1, 2, 4, 8}) {
         const std::string name = "coalesce_task/" + d + "/threads:" + std::to_string(threads);
-        if (const nlohmann::json* run = present(name, {"rounds_per_sec", "computes", "violations", "floor_ratio"}))
-          single_flight_held(name, *run);
+        if (const auto* reps = present(name, {"rounds_per_sec", "computes", "violations", "floor_ratio"}))
+          single_flight_held(name, *reps);
       }
+  // Every floor_ratio of a benchmark whose floor is in the file is its
+  // figure over the median of the floor's repetitions (with one repetition,
+  // over the floor's figure).
+  for (const auto& [name, reps] : runs) {
+    const std::optional<ratio_rule> rule = ratio_rule_of(name);
+    const auto floor = rule ? runs.find(rule->floor) : runs.end();
+    if (floor == runs.end()) continue;
+    if (!only.empty() && !only.contains(name.substr(0, name.find('/')))) continue;
+    std::vector<double> floor_figures;
+    for (const nlohmann::json* f : floor->second) floor_figures.push_back(rule->figure(*f));
+    const double floor_median = median_of(floor_figures);
+    for (const nlohmann::json* run : reps) {
+      const double ratio = counter(*run, "floor_ratio"), want = rule->figure(*run) / floor_median;
+      if (!(std::fabs(ratio - want) <= 1e-6 * std::fabs(want)))
+        problem(name, "floor_ratio " + std::to_string(ratio) + " is not its figure over the median of " +
+                          rule->floor + "'s " + std::to_string(floor_figures.size()) + " repetitions (" +
+                          std::to_string(want) + ")");
+    }
+  }
   if (problems == 0) std::printf("oncecheck-bench-check: %zu benchmarks as the contract says\n", checked);
   return problems == 0 ? 0 : 1;
 }
