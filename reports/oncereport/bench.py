@@ -161,6 +161,15 @@ def records(bench):
     return out
 
 
+def repetitions(bench):
+    """How many repetitions the run made of its benchmarks (Google
+    Benchmark's `repetitions` field, --benchmark_repetitions): 1 when no
+    entry says, the most any entry says otherwise."""
+    said = [e["repetitions"] for e in bench["benchmarks"]
+            if isinstance(e.get("repetitions"), int) and not isinstance(e.get("repetitions"), bool)]
+    return max(said + [1])
+
+
 def errors(bench):
     """Names of benchmarks that reported an error instead of figures."""
     return [e["name"] for e in bench["benchmarks"] if e.get("error_occurred")]

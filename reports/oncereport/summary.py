@@ -99,8 +99,11 @@ def target_table(results, trusted):
         mark = Cell("not measured", "missing") if j.met is None else \
             Cell("met", "good") if j.met else Cell("not met", "bad")
         rows.append([j.workload, j.target, Cell(j.best or "–", "design" if j.best else "absent"), j.figures, mark])
+    repeated = B.repetitions(results.bench)
+    caption = "Targets: the best correct design per workload, over the floors of the same run" + (
+        f" (each figure the median of {repeated} repetitions, the floors' too)" if repeated > 1 else "")
     return Table(columns=["workload", "target (issue 14)", "best correct design", "its figures", "target"],
-                 rows=rows, caption="Targets: the best correct design per workload, over the floors of the same run")
+                 rows=rows, caption=caption)
 
 
 def latency_lines(results, trusted):

@@ -1,5 +1,10 @@
 """Issue 14's targets, judged on the figures of one bench.json.
 
+With repetitions (make bench runs 3) a record's figures are the median
+aggregates (bench.records), and floor_ratio is then the median figure over
+the floor's median figure (bench/floor_table.hpp): a target near its limit
+is judged on the middle of three runs of both sides, not on one.
+
 Per workload, the correct design that comes closest to (or furthest past)
 its target, with its ratio to the floor of the same run, and whether the
 target is met. Nothing is written by hand: the winner is the design whose

@@ -178,6 +178,15 @@ def main():
         r = row(table or [], workload)
         expect(f"report.md: {workload}", r and (r[2], r[-1].split()[-1] if mark == "met" else " ".join(
             r[-1].split()[-2:])), (best, mark))
+    expect("report.md: one run, no word of medians", any("median" in c for c in tables(md, "Which design for which load")),
+           False)
+    # With repetitions (make bench's default), the caption says the figures are medians.
+    repeated = bench_json(figures())
+    repeated["benchmarks"] = [dict(b, repetitions=3) for b in repeated["benchmarks"]]
+    md = workdir.report_md(work, {"models": models(), "bench": repeated}, ("stress", "designs"), "report_targets_reps")
+    expect("report.md: repetitions named in the caption",
+           any(c.startswith("Targets") and "median of 3 repetitions" in c
+               for c in tables(md, "Which design for which load")), True)
     if failures:
         sys.exit(f"report_targets: FAIL: {', '.join(failures)} (report in {work}/report)")
     print("report_targets: ok")
