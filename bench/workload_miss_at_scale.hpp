@@ -10,9 +10,15 @@
 // iteration is one W4 run on keys no run asked for before; the map is kept
 // within N .. 1.5 N keys: a run adds at most N/2 keys (so at N = 10^4 a
 // thread makes 2,500 misses, not 4,096), and when the next run would take
-// the map past 1.5 N it is built and filled again, outside the clock (every
-// other run at 10^4; never at 10^6 and 10^7, whose 30 runs add 245,760
-// keys). Why N/2 and not less: runs of 1,250 misses a thread (N/4) gave
+// the map past 1.5 N it is built and filled again, outside the clock (before
+// every run at 10^4 but the first, since one run takes it from N to 1.5 N;
+// never at 10^6 and 10^7, whose 30 runs add 245,760 keys). What that means
+// for a design on std::unordered_map (libstdc++ 12, max load 1): a map of
+// 10^4 keys has 10,273 buckets and grows at its 10,274th key, so every run
+// at 10^4 includes a rehash of all its keys (about 2 moved per timed miss),
+// while 10^6 (1,447,153 buckets) and 10^7 (12,117,689) never grow within
+// a run (no move per miss). Neither is the amortised cost of growth (about
+// one move per insert); measured 2026-12-01, not yet corrected for. Why N/2 and not less: runs of 1,250 misses a thread (N/4) gave
 // figures up to twice those of 4,096 on this machine under a load of 5 to 8
 // (a run of a millisecond is then mostly other processes' time slices),
 // and the table of a flat design is the same at 1.5 N as at N. Iterations
