@@ -28,6 +28,8 @@
 
 #include <benchmark/benchmark.h>
 
+#include "../scenarios/percentile.hpp"
+
 namespace oncecheck::bench {
 
 class floor_table {
@@ -50,11 +52,8 @@ class floor_table {
   static std::optional<double> find(const std::string& slot) {
     const auto it = figures().find(slot);
     if (it == figures().end() || it->second.empty()) return std::nullopt;
-    std::vector<double> sorted = it->second;
-    std::sort(sorted.begin(), sorted.end());
-    if (!(sorted.front() > 0)) return std::nullopt;
-    const std::size_t mid = sorted.size() / 2;
-    return sorted.size() % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+    if (!(*std::min_element(it->second.begin(), it->second.end()) > 0)) return std::nullopt;
+    return median_of(it->second);
   }
 
   // Sets the `floor_ratio` counter when the floor ran; lower is better for

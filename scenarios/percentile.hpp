@@ -18,4 +18,15 @@ T percentile_of_sorted(const std::vector<T>& sorted, double q) {
   return sorted[std::min(index, sorted.size() - 1)];
 }
 
+// The median as Google Benchmark's `median` aggregate takes it (the mean of
+// the middle two for an even count), not the protocol's p50 above: a floor's
+// figure over its repetitions (bench/floor_table.hpp) must be this one for a
+// design's median floor_ratio to be its median over the floor's median.
+// `values` must be non-empty.
+inline double median_of(std::vector<double> values) {
+  std::sort(values.begin(), values.end());
+  const std::size_t mid = values.size() / 2;
+  return values.size() % 2 ? values[mid] : (values[mid - 1] + values[mid]) / 2;
+}
+
 }  // namespace oncecheck
