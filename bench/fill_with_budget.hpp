@@ -25,8 +25,8 @@
 // this machine under a load of 5, projected 82 s for 10^7 keys (a 60 s
 // budget skipped it). The budget is the benchmark's, not one fill's,
 // because a small map is filled again and again (workload_miss_at_scale.hpp
-// keeps it near N keys), and a design slow to fill would pay that many
-// times.
+// fills it again before each run), and a design slow to fill would pay that
+// many times.
 #pragma once
 
 #include <algorithm>
