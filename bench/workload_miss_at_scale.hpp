@@ -26,6 +26,21 @@
 // 240,000 misses a benchmark (24 runs at 10^4, one at 10^6 and one at
 // 10^7), so make bench's time does not depend on --benchmark_min_time
 // here; each map is freed when its benchmark ends.
+//
+// Whenever a map is freed (before a rebuild, and when its benchmark ends,
+// both outside the clock) the allocator is trimmed (malloc_trim). glibc
+// keeps freed small nodes in its fast bins unmerged and merges them all at
+// the next large allocation, which used to fall in the next benchmark's
+// first timed run: after a benchmark at 10^7 freed its 2 x 10^7 nodes, the
+// next one's first runs at 10^4 cost 2,300 to 12,800 core ns a miss
+// against 200 to 1,700 (2026-12-01). Trimmed, every run also gets the
+// memory it adds from the kernel, whatever ran before it: a run's figure
+// includes the first touch of its nodes and of a grown table, as a map
+// that grows in a real process pays it, and no design finds memory an
+// earlier benchmark left in the heap. On this project's VM first touch is
+// dear (2.9 s a GiB on 4 KiB pages, 1.2 to 1.9 s on transparent huge
+// pages, measured 2026-12-02), so at 10^6 and 10^7 it is a large share of
+// a miss that allocates a 48-byte node and a table's growth.
 // Same figures and floor_ratio as W4 (over hit/floor.lockfree/threads:2).
 #pragma once
 
@@ -35,6 +50,8 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+
+#include <malloc.h>
 
 #include <benchmark/benchmark.h>
 
@@ -70,13 +87,19 @@ void distinct_miss_at_scale(benchmark::State& state, std::size_t keys) {
   std::size_t next_run = 0;  // the first index of the next run's keys
   std::string stopped;       // why a fill stopped, "" when none did
   fill_time filling;
+  // Frees the map and gives its memory back to the kernel (see above).
+  auto release = [&] {
+    map.reset();
+    ::malloc_trim(0);
+  };
   auto build = [&] {
-    map.reset();  // the old map goes before the new one is filled: one at a time in memory
+    release();  // the old map goes before the new one is filled: one at a time in memory
     map = std::make_unique<Map>();
     stopped = fill_with_budget(*map, keys, filling);
   };
   build();
   if (!stopped.empty()) {
+    release();
     state.SkipWithError(stopped.c_str());
     return;
   }
@@ -90,6 +113,7 @@ void distinct_miss_at_scale(benchmark::State& state, std::size_t keys) {
     next_run += per_thread;
     return run_distinct_misses(*map, threads, per_thread, first, wrong);
   });
+  release();
   if (!stopped.empty()) state.SkipWithError(stopped.c_str());
   else if (wrong.load(std::memory_order_relaxed) != 0) state.SkipWithError("a miss returned a wrong value");
   floor_table::report_ratio(state, hit_floor_slot(threads), figures.core_ns_per_op());
