@@ -44,8 +44,9 @@ IMPL_BUILD := build/impl
 # report reads the medians, and a design's floor_ratio is over its floor's
 # median (bench/floor_table.hpp): a figure near a target's limit is judged
 # on the middle of three runs, not on whichever run the machine's noise
-# hit. The defaults took 8 min 29 s on an idle 2-core machine (2026-12-01),
-# 3.9 GB of memory at the peak; BENCH_MIN_TIME=0.2 BENCH_REPETITIONS=1 is
+# hit. The defaults took 16 min 4 s on an idle 2-core machine (2026-12-02;
+# W4 at scale, whose runs each double a map of up to 10^7 keys, is half of
+# it), 7.6 GB of memory at the peak; BENCH_MIN_TIME=0.2 BENCH_REPETITIONS=1 is
 # a quick, noisy look.
 BENCH_BIN := $(RELEASE)/oncecheck-bench
 BENCH_FILTER ?=
