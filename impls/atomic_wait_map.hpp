@@ -29,7 +29,8 @@
 // migration under the lock, so two rounds of one key can never be live (a
 // key is inserted into the current table only by a writer that has just
 // found it in neither). The lock is held for one probe, a store and a
-// bounded migration step (a few slots); a hit never sees it. Writers
+// bounded migration step (a few slots), never while a table is built
+// (on real threads, see "Growth off the lock"); a hit never sees it. Writers
 // take it after a bounded spin on try_lock (sync::lock_spinning): two
 // threads inserting at once would otherwise put each other to sleep in the
 // kernel for a section of tens of nanoseconds.
@@ -89,6 +90,21 @@
 // 928 to 964, once 1,961); 772 to 799 with 64 in that sitting. A model
 // copies one slot a step, so a scenario's few keys find a migration half
 // done.
+//   Growth off the lock (real threads). Building a table is the one slow
+// step of an insert: a table of 2^26 slots is 1 GiB whose every page is
+// touched as its slots are constructed, 1.2 to 1.9 s on transparent huge
+// pages on this project's VM. Built under the writer lock, it stopped
+// every other insert for that long (W4 at 10^7 keys: the other thread
+// slept through it, and both threads' time counted). So the writer whose
+// insert would make the map more than half full, if nobody is building
+// yet, sets `building_`, drops the lock, builds the table, and takes the
+// lock again to publish it (grow) before its own insert; meanwhile the
+// others go on inserting into the current table up to three quarters full
+// (linear probing stays short there), and only past that wait, yielding,
+// for the new table. Only that builder grows a table on real threads, so
+// the one it built is always twice the current one. A model builds the
+// table under the lock, as before: the extra unlock would add schedules to
+// every scenario for a step that is there only for the time it takes.
 //   A key lives in exactly one of the two tables for the writers: in the new
 // table once copied or inserted there, in the older one (at or past the
 // cursor) until then, and a failed round not yet copied is replaced in the
@@ -124,7 +140,9 @@
 //
 // Memory ordering.
 //   - `table_` (the current table): stored with release under the writer
-//     lock after the new table's slots are constructed; loaded with acquire
+//     lock after the new table's slots are constructed (off the lock, on
+//     real threads, by the same writer: program order puts the
+//     construction before its release store); loaded with acquire
 //     by every operation, so a reader sees the table's capacity and slots
 //     built. A writer reloads it under the lock (the lock orders it).
 //   - A table's `complete`: stored true with release by the writer that
@@ -471,15 +489,47 @@ class atomic_wait_map {
   }
 
   // Stores `fresh` as the key's newest round unless the key has a live one,
-  // and says whether it may lead it: not once close() has begun. Under the
-  // writer lock: the table and the slot are those of the map's one writer.
+  // and says whether it may lead it: not once close() has begun. Takes the
+  // writer lock (and on real threads may drop it to build the next table,
+  // see make_room): the table and the slot are those of the map's one writer.
   // The flag is loaded after the store, not before: a caller that saw it set
   // answers "not leader" at once, so a round stored after that instant must
   // not get a leader either.
   enum class inserted { yes, no, closed };  // closed: stored, then closed (nobody leads it)
   inserted insert_round(const K& key, std::size_t h, node* fresh) {
-    typename Sync::unique_lock lock = sync::lock_spinning<Sync>(writer_);
-    table* t = table_.load(std::memory_order_relaxed);
+    // Real threads: the next table, built by this writer off the lock (see
+    // "Growth off the lock"); null whenever the lock is held past make_room.
+    table* spare = nullptr;
+    for (;;) {
+      typename Sync::unique_lock lock = sync::lock_spinning<Sync>(writer_);
+      table* t = table_.load(std::memory_order_relaxed);
+      if constexpr (Sync::real_time) {
+        const room r = make_room(t, spare);
+        if (r == room::build) {
+          const std::size_t capacity = t->capacity * 2;
+          lock.unlock();
+          try {
+            spare = make_table(capacity, nullptr);
+          } catch (...) {
+            lock.lock();
+            building_.mut() = false;
+            throw;
+          }
+          continue;
+        }
+        if (r == room::wait) {
+          lock.unlock();
+          Sync::yield();
+          continue;
+        }
+      }
+      return store_round(lock, t, key, h, fresh);
+    }
+  }
+
+  // insert_round's store, under the writer lock; on real threads make_room
+  // has made room in `t` for one more key.
+  inserted store_round(typename Sync::unique_lock&, table* t, const K& key, std::size_t h, node* fresh) {
     copy_older(t, migration_step);
     node* old;
     place where = writer_place(t, key, h, old);
@@ -489,8 +539,8 @@ class atomic_wait_map {
       // (its waiters, and readers of older tables, may still hold it).
       old->retired_next.mut() = retired_.get();
       retired_.mut() = old;
-    } else if ((keys_.get() + 1) * 2 > t->capacity) {
-      t = grow(t);
+    } else if (!Sync::real_time && (keys_.get() + 1) * 2 > t->capacity) {
+      t = grow(t, nullptr);
       Sync::note("register", key, "-> began migrating to a table twice the size");
       where = writer_place(t, key, h, old);
     }
@@ -554,13 +604,55 @@ class atomic_wait_map {
   }
 
   // Finishes the migration into `t`, then publishes an empty table twice
-  // its size to be filled from it. Under the writer lock.
-  table* grow(table* t) {
+  // its size to be filled from it: `spare`, built by make_room's writer off
+  // the lock (real threads), which is given `t` as its older table before
+  // the release store publishes it; or, when null, one made here (models).
+  // Under the writer lock.
+  table* grow(table* t, table* spare) {
     copy_older(t, t->complete.load(std::memory_order_relaxed) ? 0 : t->older->capacity);
-    table* bigger = make_table(t->capacity * 2, t);
+    table* bigger = spare;
+    if (bigger) {
+      bigger->older = t;
+      bigger->complete.store(false, std::memory_order_relaxed);
+    } else {
+      bigger = make_table(t->capacity * 2, t);
+    }
     cursor_.mut() = 0;
     table_.store(bigger, std::memory_order_release);
     return bigger;
+  }
+
+  // Real threads, under the writer lock: what insert_round does before it
+  // stores into the current table `t` (see "Growth off the lock").
+  //   enough  `t` has room for one more key: under half full, or under
+  //           three quarters while another writer builds the next table;
+  //           or this writer's `spare` was just published as the new `t`.
+  //   build   nobody is building the next table: this writer will, off the
+  //           lock (building_ is set for it).
+  //   wait    `t` is three quarters full and another writer is building
+  //           the next table: unlock, yield and look again.
+  // `spare` is null when it returns.
+  enum class room { enough, build, wait };
+  room make_room(table*& t, table*& spare) {
+    if (spare) building_.mut() = false;  // this writer built it
+    const std::size_t next = keys_.get() + 1;
+    if (next * 2 > t->capacity && spare && spare->capacity == t->capacity * 2) {
+      t = grow(t, spare);
+      spare = nullptr;
+      return room::enough;
+    }
+    // Not wanted (only the builder grows a table on real threads, so a
+    // spare always fits; this is for safety's sake).
+    if (spare) {
+      destroy_table(spare);
+      spare = nullptr;
+    }
+    if (next * 2 <= t->capacity) return room::enough;
+    if (!building_.get()) {
+      building_.mut() = true;
+      return room::build;
+    }
+    return next * 4 <= t->capacity * 3 ? room::enough : room::wait;
   }
 
   // Calls f(round) for the newest round of every key of the map whose
@@ -660,6 +752,9 @@ class atomic_wait_map {
   typename Sync::template cell<std::size_t> keys_{0};   // keys in the map, under writer_
   typename Sync::template cell<std::size_t> cursor_{0};  // next slot of table_->older to copy, under writer_
   typename Sync::template cell<node*> retired_{nullptr};  // replaced rounds, under writer_
+  // A writer is building the next table off the lock (real threads only;
+  // see "Growth off the lock"), under writer_.
+  typename Sync::template cell<bool> building_{false};
   alignas(line) std::array<stripe, stripe_count> stripes_;
 };
 

@@ -2,7 +2,8 @@
 // std_backend: a key's rounds are separate nodes, so a waiter of a failed
 // round keeps that round's error even after the key has been led and failed
 // again; the table grows by migration while threads register and read, with
-// one leader per key and every hit answered, and a failed round is replaced
+// one leader per key and every hit answered, never past three quarters full
+// while the next table is built off the lock, and a failed round is replaced
 // in its slot across a migration. The once-map contract (including many keys sharing a bucket list,
 // and timed waiters released by the destructor) is checked on it in
 // once_map_contract_test.cpp.
@@ -87,6 +88,46 @@ TEST(AtomicWaitMap, ResizesUnderManyKeysWithOneLeaderPerKey) {
   }
   EXPECT_GE(m.capacity(), 2 * kKeys) << "the table stays at most half full";
   EXPECT_GT(m.capacity(), initial);
+}
+
+// On real threads the next table is built off the writer lock, and the
+// other writers go on inserting into the current one past half full while
+// it is: never past three quarters, however the threads interleave. Each
+// thread counts a key after its insert and reads the count before the
+// capacity, which only grows: count <= keys <= 3/4 of the capacity at that
+// instant <= 3/4 of the capacity read after. Once every insert is over, the
+// builder has published its table and the map is at most half full again.
+TEST(AtomicWaitMap, NeverFillsPastThreeQuartersWhileTheNextTableIsBuilt) {
+  constexpr int kThreads = 4;
+  constexpr std::uint64_t kPerThread = 30'000;
+  map_t m;
+  std::atomic<std::uint64_t> inserted{0};
+  std::atomic<std::uint64_t> no_leader{0}, past_three_quarters{0};
+  {
+    crew c([&] { m.close(); });
+    for (int t = 0; t < kThreads; ++t)
+      c.spawn([&, t] {
+        for (std::uint64_t i = 0; i < kPerThread; ++i) {
+          const std::uint64_t k = std::uint64_t(t) << 32 | i;
+          if (!m.register_key(k)) {
+            no_leader.fetch_add(1);  // each key is this thread's alone
+            continue;
+          }
+          m.done(k, k);
+          const std::uint64_t count = inserted.fetch_add(1) + 1;
+          if (count * 4 > m.capacity() * 3) past_three_quarters.fetch_add(1);
+        }
+      });
+    EXPECT_TRUE(c.join());
+  }
+  EXPECT_EQ(no_leader.load(), 0u);
+  EXPECT_EQ(past_three_quarters.load(), 0u);
+  for (int t = 0; t < kThreads; ++t)
+    for (std::uint64_t i = 0; i < kPerThread; ++i) {
+      const std::uint64_t k = std::uint64_t(t) << 32 | i;
+      ASSERT_EQ(m.get(k), std::optional<std::uint64_t>(k)) << "key " << k;
+    }
+  EXPECT_GE(m.capacity(), 2 * kThreads * kPerThread);
 }
 
 // A round that failed is replaced by the next leader even when the table
