@@ -631,22 +631,18 @@ class atomic_wait_map {
   //           lock (building_ is set for it).
   //   wait    `t` is three quarters full and another writer is building
   //           the next table: unlock, yield and look again.
-  // `spare` is null when it returns.
+  // `spare` is null when it returns. A spare is always wanted and always
+  // twice `t`: only its builder grows a table on real threads, and the
+  // keys, more than half of `t` when it began, have only grown since.
   enum class room { enough, build, wait };
   room make_room(table*& t, table*& spare) {
-    if (spare) building_.mut() = false;  // this writer built it
-    const std::size_t next = keys_.get() + 1;
-    if (next * 2 > t->capacity && spare && spare->capacity == t->capacity * 2) {
+    if (spare) {
+      building_.mut() = false;
       t = grow(t, spare);
       spare = nullptr;
       return room::enough;
     }
-    // Not wanted (only the builder grows a table on real threads, so a
-    // spare always fits; this is for safety's sake).
-    if (spare) {
-      destroy_table(spare);
-      spare = nullptr;
-    }
+    const std::size_t next = keys_.get() + 1;
     if (next * 2 <= t->capacity) return room::enough;
     if (!building_.get()) {
       building_.mut() = true;
