@@ -39,27 +39,44 @@
 // small fixed array of stripes (a mutex and a condition variable each,
 // picked by the key's hash) until its deadline, re-checking its round's state
 // under the stripe lock after every wake-up. A completer (done, fail, close)
-// changes the state word, notifies the atomic waiters, then takes and drops
-// the stripe's lock before notifying its condition variable: a timed waiter
-// that read `pending` under the lock is by then asleep on the condition
-// variable, so the notify cannot fall between its check and its sleep. One
-// uncontended lock per completed round, never per read. (A model cannot let
-// a clock decide, while a timed condition-variable wait can time out in any
-// of its schedules.)
+// changes the state word and, if the round has sleepers (below), notifies
+// the atomic waiters, then takes and drops the stripe's lock before
+// notifying its condition variable: a timed waiter that read `pending`
+// under the lock is by then asleep on the condition variable, so the
+// notify cannot fall between its check and its sleep. One uncontended lock
+// per completed round that had a sleeper, never per read. (A model cannot
+// let a clock decide, while a timed condition-variable wait can time out in
+// any of its schedules.)
 //
 // State word of a round (phase in the low 2 bits, a wait_error above them
-// when the phase is `failed`):
-//   pending --done-->   ready    (final; the value is readable from then on)
-//   pending --fail-->   failed   (final; the word carries the error)
-//   pending --close-->  closed   (final)
-// Every transition is a compare-exchange from `pending`, so done, fail and
-// close can race and exactly one wins. register_key leads iff, under the
-// writer lock, the key's slot is empty or holds a failed round: it then
+// when the phase is `failed`, `has_sleepers` above them while pending):
+//   pending --a caller about to sleep-->  pending | has_sleepers
+//   pending[| has_sleepers] --done-->   ready    (final; the value is readable from then on)
+//   pending[| has_sleepers] --fail-->   failed   (final; the word carries the error)
+//   pending[| has_sleepers] --close-->  closed   (final)
+// Every transition is a compare-exchange from a pending word, so done, fail
+// and close can race and exactly one wins. register_key leads iff, under
+// the writer lock, the key's slot is empty or holds a failed round: it then
 // stores a fresh pending round there. Two callers that both saw `failed`
 // serialise on the lock and the second finds the first's pending round, so
 // one round has one leader. A waiter holds the node of its round, so the
 // error it reports is its round's even if the key has been registered again
 // since.
+//   Sleepers announce themselves; completers wake only when told. A waiter
+// whose spin ended with the round pending sets has_sleepers by
+// compare-exchange before it sleeps (a timed waiter before it takes the
+// stripe lock), and the completer wakes (notify_all, the stripe's lock and
+// condition variable) only if the word its compare-exchange replaced had
+// the bit. Both are read-modify-writes of the one word, so one comes first
+// in its modification order: either the announce comes first and the
+// completer's exchange reads the bit, or the completer's does and the
+// announce fails, reads the final word and the caller returns without
+// sleeping. No wake-up is lost, under any memory order. Why: most rounds
+// end with nobody asleep on them (every W4 miss, and every W2 waiter that
+// its spin served), and the wake cost each of them a notify_all and the
+// stripe's lock, whose line the other core's completions had often taken:
+// W4 at T=2 taking 10^6 keys to 2 x 10^6, core ns a miss, median of 9 runs
+// alternating the builds, went from 337 to 307 (2026-12-02).
 //
 // Table and migration. A table is `capacity` slots (a power of two) and a
 // key's probe starts at the top bits of its hash times 2^64/phi. Slots are
@@ -159,6 +176,11 @@
 //     waiters load the state with acquire and read the value only after they
 //     saw `ready`. failed/closed carry no data outside the word; their
 //     release is for uniformity only.
+//     has_sleepers needs no order of its own: its announce and the
+//     completer's exchange are read-modify-writes of the same word, which
+//     read the latest value whatever their order (see "State word"); the
+//     announce is acquire because the final word it may read instead can be
+//     `ready`, after which the waiter reads the value.
 //   - `closed_`: close() stores it (seq_cst) and then takes the writer lock to
 //     walk the current table; a writer loads it under the writer lock after
 //     storing its round. So either the writer's critical section comes
@@ -292,11 +314,8 @@ class atomic_wait_map {
       // The round's leader owns the value cell until it publishes `ready`;
       // if close() wins the race below, the value is simply never read.
       n->value.mut().emplace(std::move(value));
-      std::uint32_t expected = pending;
-      if (n->state.compare_exchange_strong(expected, ready, publish_order)) {
-        Sync::note("done", key, "-> ready, notify_all");
-        wake(stripe_of(h), *n);
-      }
+      if (const auto sleepers = end_round(stripe_of(h), *n, ready, publish_order))
+        Sync::note("done", key, *sleepers ? "-> ready, wakes its sleepers" : "-> ready, nobody asleep");
       return;
     }
     if (live(n)) return;  // ready or closed: the key already has its outcome
@@ -359,6 +378,9 @@ class atomic_wait_map {
   static constexpr std::uint32_t pending = 0, ready = 1, failed = 2, closed = 3;
   static constexpr std::uint32_t phase_bits = 2;
   static constexpr std::uint32_t phase_of(std::uint32_t word) noexcept { return word & ((1u << phase_bits) - 1); }
+  // In a pending word only: a caller has announced that it will sleep on
+  // the round (see "State word"). The word ending the round drops it.
+  static constexpr std::uint32_t has_sleepers = 1u << phase_bits;
 
   static constexpr std::memory_order publish_order =
       std::is_same_v<Flaw, flaw::relaxed_publish> ? std::memory_order_relaxed : std::memory_order_release;
@@ -667,16 +689,39 @@ class atomic_wait_map {
 
   // Ends the round with `word` if it is still pending.
   void settle(stripe& s, node& n, std::uint32_t word, const K& key) {
-    std::uint32_t expected = pending;
-    if (!n.state.compare_exchange_strong(expected, word, std::memory_order_release)) return;
-    Sync::note(phase_of(word) == closed ? "close" : "fail", key, "-> settled, notify_all");
+    if (const auto sleepers = end_round(s, n, word, std::memory_order_release))
+      Sync::note(phase_of(word) == closed ? "close" : "fail", key,
+                 *sleepers ? "-> settled, wakes its sleepers" : "-> settled, nobody asleep");
+  }
+
+  // Moves the round from pending to the final `word` (done, fail and close
+  // race here; one wins) and wakes its sleepers if any announced themselves
+  // (see "State word"). Empty if the round had already ended; else whether
+  // anyone had to be woken. `s` is the stripe of the round's key.
+  static std::optional<bool> end_round(stripe& s, node& n, std::uint32_t word, std::memory_order mo) {
+    std::uint32_t seen = pending;
+    while (!n.state.compare_exchange_strong(seen, word, mo))
+      if (phase_of(seen) != pending) return std::nullopt;
+    if (!(seen & has_sleepers)) return false;
     wake(s, n);
+    return true;
   }
 
   static void wake(stripe& s, node& n) {
     n.state.notify_all();
     { typename Sync::unique_lock lock(s.lock); }
     s.cv.notify_all();
+  }
+
+  // Sets has_sleepers in the round's pending word, unless a completer ends
+  // the round first; returns the word the caller may then sleep on (its
+  // exact value: atomic::wait sleeps only while the word equals it), or the
+  // final word. Acquire, for a value published by a `ready` read here.
+  static std::uint32_t announce_sleeper(node& n, std::uint32_t word) {
+    while (phase_of(word) == pending && !(word & has_sleepers))
+      if (n.state.compare_exchange_strong(word, word | has_sleepers, std::memory_order_acquire))
+        return word | has_sleepers;
+    return word;
   }
 
   static outcome<V> outcome_of(const node& n, std::uint32_t word) {
@@ -708,6 +753,7 @@ class atomic_wait_map {
   static outcome<V> sleep(node& n) {
     std::uint32_t word = pending;
     if (!sync::spin_wait<Sync>([&] { return phase_of(word = n.state.load(std::memory_order_acquire)) != pending; })) {
+      word = announce_sleeper(n, word);
       while (phase_of(word) == pending) {
         n.state.wait(word, std::memory_order_acquire);
         word = n.state.load(std::memory_order_acquire);
@@ -725,6 +771,7 @@ class atomic_wait_map {
   // (random_programs found the timed_out under the explorer's dpor: program 180).
   static outcome<V> sleep_until(stripe& s, node& n, typename Sync::clock::time_point deadline,
                                 const typename Sync::template atomic<bool>& closed_flag) {
+    if (const std::uint32_t word = announce_sleeper(n, pending); phase_of(word) != pending) return outcome_of(n, word);
     typename Sync::unique_lock lock(s.lock);
     for (;;) {
       std::uint32_t word = n.state.load(std::memory_order_acquire);
