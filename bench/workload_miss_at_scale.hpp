@@ -37,10 +37,12 @@
 // memory it adds from the kernel, whatever ran before it: a run's figure
 // includes the first touch of its nodes and of a grown table, as a map
 // that grows in a real process pays it, and no design finds memory an
-// earlier benchmark left in the heap. On this project's VM first touch is
-// dear (2.9 s a GiB on 4 KiB pages, 1.2 to 1.9 s on transparent huge
-// pages, measured 2026-12-02), so at 10^6 and 10^7 it is a large share of
-// a miss that allocates a 48-byte node and a table's growth.
+// earlier benchmark left in the heap. On this project's VM first touch
+// can be dear, and what it costs moves between sittings as the host backs
+// the VM's memory (a GiB on 4 KiB pages: 2.9 s in one sitting of
+// 2026-12-02, 0.4 s in a later one), so at 10^6 and 10^7 it can be a
+// large share of a miss that allocates a 48-byte node and a table's
+// growth.
 // Same figures and floor_ratio as W4 (over hit/floor.lockfree/threads:2).
 #pragma once
 

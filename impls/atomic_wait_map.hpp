@@ -109,8 +109,8 @@
 // done.
 //   Growth off the lock (real threads). Building a table is the one slow
 // step of an insert: a table of 2^26 slots is 1 GiB whose every page is
-// touched as its slots are constructed, 1.2 to 1.9 s on transparent huge
-// pages on this project's VM. Built under the writer lock, it stopped
+// touched as its slots are constructed, 0.4 to 3 s on this project's VM
+// (what the host charges for backing fresh memory varies by sitting). Built under the writer lock, it stopped
 // every other insert for that long (W4 at 10^7 keys: the other thread
 // slept through it, and both threads' time counted). So the writer whose
 // insert would make the map more than half full, if nobody is building
@@ -135,8 +135,9 @@
 // its operation.
 //
 // Table memory. A table's slots come from Sync::allocate_large: from 2 MiB
-// up, on real threads, they go on transparent huge pages, which made first
-// touching a new 64 MiB table tens of times cheaper here (std_backend.hpp).
+// up, on real threads, aligned to a huge page, but with no advice to put
+// them on one: the advice made W4 at 10^7 keys cost twice as much
+// (std_backend.hpp has the figures).
 //
 // Reclamation. Nothing is freed while a lock-free reader may hold it; the
 // hit path pays for no hazard pointer or epoch (either costs a store and a

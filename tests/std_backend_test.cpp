@@ -286,8 +286,9 @@ TEST(StdBackend, AllocateDeallocateYieldBusyForAndNoteAreUsable) {
   Sync::note("register", std::string("key"));
 }
 
-// A large block is aligned to the huge-page size, so the advice covers whole
-// huge pages; a small one is allocate()'s. Both are usable to their last byte
+// A large block is aligned to the huge-page size, so a machine whose
+// transparent huge pages are `always` can put it on whole huge pages; a
+// small one is allocate()'s. Both are usable to their last byte
 // and go back through deallocate_large with their size.
 TEST(StdBackend, AllocateLargeAlignsBlocksOfAHugePageAndMore) {
   constexpr std::size_t huge = Sync::huge_page_bytes;

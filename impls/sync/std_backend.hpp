@@ -23,7 +23,7 @@
 //   allocate_large/deallocate_large(p, bytes)
 //                        the same, for a large array read at random (a hash
 //                        table's slots): on real threads a block of at least
-//                        huge_page_bytes goes on transparent huge pages
+//                        huge_page_bytes is aligned to that size
 //   note(op, key, what)  a design event for counterexample traces
 //   fail(verdict, message)  a scenario check failed with that verdict
 #pragma once
@@ -39,8 +39,6 @@
 #include <source_location>
 #include <string_view>
 #include <thread>
-
-#include <sys/mman.h>
 
 #include "failure.hpp"
 #include "plain_cell.hpp"
@@ -100,24 +98,27 @@ struct std_backend {
   static void deallocate(void* p) noexcept { ::operator delete(p); }
 
   // A large array read at random: a block of at least huge_page_bytes is
-  // aligned to that size and advised onto transparent huge pages
-  // (MADV_HUGEPAGE; the kernel may decline, and the block then simply works
-  // on small pages), smaller ones are allocate()'s. Why: what a growing hash
-  // table pays for a new table is mostly first touching its pages. On this
-  // project's 2-vCPU VM, writing a fresh 64 MiB block took 190 to 260 ms on
-  // 4 KiB pages (16,384 faults) and 3 to 7 ms on huge pages (134 ms when
-  // the host had not backed that memory yet); inside one W4 insert at 10^6
-  // keys that was most of the run's time. Random loads cost the same on
-  // either (330 ns a dependent load in 512 MiB). The machine's
-  // /sys/kernel/mm/transparent_hugepage/enabled must be `madvise` or
-  // `always` for the advice to count.
+  // aligned to that size, smaller ones are allocate()'s. Aligned, a block
+  // goes on transparent huge pages wherever the machine's
+  // /sys/kernel/mm/transparent_hugepage/enabled is `always`; no advice
+  // (MADV_HUGEPAGE) is given where it is `madvise`, and the block is then
+  // on 4 KiB pages. Why no advice: what a growing hash table pays for a new
+  // table is mostly first touching its pages, and on this project's 2-vCPU
+  // VM that costs whatever the host charges for backing the memory, which
+  // moves from one sitting to the next. The advice once paid (a fresh
+  // 64 MiB block written in 3 to 7 ms on huge pages, 190 to 260 ms on
+  // 4 KiB ones), but W4 at scale never gained from it at 10^7 keys, where
+  // atomic_wait builds a 1 GiB table: 940 to 1,094 core ns a miss with the
+  // advice in the sitting that measured 4 KiB first touch at 2.9 s a GiB,
+  // and in a later one (2026-12-02), paired runs of the two builds, 974
+  // and 1,035 with it against 427 and 450 without (10^6 keys: 349 and 402
+  // against 328 and 348; a fresh 1 GiB block took 1.8 s on huge pages
+  // then and 0.4 s on 4 KiB pages). Random loads cost the same on either
+  // (330 ns a dependent load in 512 MiB).
   static constexpr std::size_t huge_page_bytes = std::size_t(2) << 20;
   static void* allocate_large(std::size_t bytes) {
     if (bytes < huge_page_bytes) return allocate(bytes);
-    void* p = ::operator new(bytes, std::align_val_t{huge_page_bytes});
-    // Advice only: whether the kernel takes it changes nothing else.
-    (void)::madvise(p, bytes / huge_page_bytes * huge_page_bytes, MADV_HUGEPAGE);
-    return p;
+    return ::operator new(bytes, std::align_val_t{huge_page_bytes});
   }
   static void deallocate_large(void* p, std::size_t bytes) noexcept {
     if (bytes < huge_page_bytes) return deallocate(p);
