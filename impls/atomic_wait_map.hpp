@@ -315,8 +315,7 @@ class atomic_wait_map {
       // The round's leader owns the value cell until it publishes `ready`;
       // if close() wins the race below, the value is simply never read.
       n->value.mut().emplace(std::move(value));
-      if (const auto sleepers = end_round(stripe_of(h), *n, ready, publish_order))
-        Sync::note("done", key, *sleepers ? "-> ready, wakes its sleepers" : "-> ready, nobody asleep");
+      settle(stripe_of(h), *n, ready, key, publish_order);
       return;
     }
     if (live(n)) return;  // ready or closed: the key already has its outcome
@@ -688,24 +687,20 @@ class atomic_wait_map {
     if (!t->complete.load(mo)) walk(t->older, cursor_.get());
   }
 
-  // Ends the round with `word` if it is still pending.
-  void settle(stripe& s, node& n, std::uint32_t word, const K& key) {
-    if (const auto sleepers = end_round(s, n, word, std::memory_order_release))
-      Sync::note(phase_of(word) == closed ? "close" : "fail", key,
-                 *sleepers ? "-> settled, wakes its sleepers" : "-> settled, nobody asleep");
-  }
-
-  // Moves the round from pending to the final `word` (done, fail and close
-  // race here; one wins) and wakes its sleepers if any announced themselves
-  // (see "State word"). Empty if the round had already ended; else whether
-  // anyone had to be woken. `s` is the stripe of the round's key.
-  static std::optional<bool> end_round(stripe& s, node& n, std::uint32_t word, std::memory_order mo) {
+  // Ends the round with the final `word` (done: ready; fail; close) if it
+  // is still pending, and wakes its sleepers if any announced themselves
+  // (see "State word"). done, fail and close race here; one wins. `mo`
+  // orders the exchange: release, but for done() under
+  // flaw::relaxed_publish.
+  void settle(stripe& s, node& n, std::uint32_t word, const K& key,
+              std::memory_order mo = std::memory_order_release) {
+    static constexpr const char* op_of_phase[] = {"?", "done", "fail", "close"};
     std::uint32_t seen = pending;
     while (!n.state.compare_exchange_strong(seen, word, mo))
-      if (phase_of(seen) != pending) return std::nullopt;
-    if (!(seen & has_sleepers)) return false;
-    wake(s, n);
-    return true;
+      if (phase_of(seen) != pending) return;
+    const bool sleepers = seen & has_sleepers;
+    Sync::note(op_of_phase[phase_of(word)], key, sleepers ? "-> ended, wakes its sleepers" : "-> ended, nobody asleep");
+    if (sleepers) wake(s, n);
   }
 
   static void wake(stripe& s, node& n) {
