@@ -104,4 +104,17 @@ typename Sync::unique_lock lock_spinning(typename Sync::mutex& m,
   }
 }
 
+// lock_spinning for a guard that let go of its lock and takes it again
+// (a worker's loop re-locks after each task it ran). A model backend
+// re-locks at once, naming the caller's line.
+template <class Sync>
+void relock_spinning(typename Sync::unique_lock& lock, std::source_location where = std::source_location::current()) {
+  if constexpr (Sync::real_time) {
+    (void)where;
+    if (!spin_wait<Sync>([&] { return lock.try_lock(); })) lock.lock();
+  } else {
+    lock.lock(where);
+  }
+}
+
 }  // namespace oncecheck::sync
