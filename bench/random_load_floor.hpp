@@ -22,10 +22,12 @@
 // follow the keys' order finds them in the caches and can go under it.
 // W4's keys count up, and std::hash is the identity on integers, so a
 // design that indexes by std::hash modulo its bucket count (intrusive's
-// std::unordered_map) walks its buckets in order. atomic_wait multiplies
-// the hash by 2^64/phi before it takes the top bits, as an open-addressing
-// table must: W4's two threads' keys share their low bits, and linear
-// probing on those would cluster them into one run.
+// std::unordered_map) walks its buckets in order. atomic_wait keeps the
+// low 3 bits of the hash as a key's slot in a block of 8 and spreads the
+// blocks by Fibonacci hashing (atomic_wait_map.hpp, "Placement"): W4's
+// two threads' keys share their low bits, and linear probing on the hash
+// modulo the capacity would cluster them into one run, while runs of 8
+// consecutive keys share two cache lines.
 #pragma once
 
 #include <array>

@@ -79,7 +79,7 @@
 // alternating the builds, went from 337 to 307 (2026-12-02).
 //
 // Table and migration. A table is `capacity` slots (a power of two) and a
-// key's probe starts at the top bits of its hash times 2^64/phi. Slots are
+// key's probe starts at its home slot (see "Placement"). Slots are
 // only ever filled (a key keeps its slot in a table for good), so a probe
 // ends at the key or at the first empty slot. Before an insert would make
 // the map hold more keys than half the current table, the writer publishes
@@ -97,7 +97,8 @@
 // migration probes both tables, two random loads where one would do (330
 // ns each in a table of 10^7 keys on this project's VM), so the shorter a
 // migration the better, while a step is cheap: the top-bits index sends
-// slot i of `older` near slot 2i of the new table, so a step reads 1 KiB
+// block b of `older` to block 2b or 2b + 1 of the new table, so slot i
+// lands near slot 2i, and a step reads 1 KiB
 // in order and writes about 32 rounds close together. The copying is the
 // same in total whatever the step; only the time spent probing twice
 // shrinks. A migration now lasts a thirty-second of the inserts between
@@ -133,6 +134,32 @@
 // replaced table reads it as it was: a table is replaced only complete, and
 // no writer touches it after, so what it finds was true at some instant of
 // its operation.
+//
+// Placement. From 16 slots up a table is cut into blocks of 8 slots (128
+// bytes, two cache lines): a key's block is the top bits of its hash over
+// 8 times 2^64/phi (Fibonacci hashing: block numbers that differ only in
+// high bits, or count up, still spread over the table), and its slot in
+// the block is its hash's low 3 bits. So keys whose hashes differ only there
+// (std::hash of consecutive integers: ids, offsets, sequence numbers) sit
+// side by side, and a caller inserting such keys in order finds its slots'
+// lines in its cache for all but one or two keys in eight, where a slot
+// per key at random made each insert a load from memory (about 200 ns at
+// 10^6 keys and 350 to 450 at 10^7 on this project's VM, floor.random_load)
+// and spread the two threads of W4 over each other's lines. Keys with random hashes land at
+// random, as before: a random block and a random slot in it. Smaller
+// tables (every model's: a scenario has at most three keys, 8 slots) take
+// the top bits of the whole hash times 2^64/phi. What it cost in probes,
+// in a simulation inserting half a table's worth of keys (2^10 to 2^22
+// slots): W4's keys 1.8 probes an insert against 1.2; random keys 1.5 as
+// before; the worst of 150 strides (2^e, 2^e + 1, 3 x 2^e, a few odd
+// ones) 60 probes against 58 (Fibonacci hashing has bad strides either
+// way). What it gained, make bench's distinct_miss/atomic_wait at T=2,
+// core ns a miss, two alternate runs of each build (2026-12-02): 310 / 335
+// to 157 / 292 with 2^10 keys a thread; at scale 538 / 539 to 343 / 388 at
+// 10^4 keys, 825 / 741 to 606 / 619 at 10^6, 1,099 / 1,063 to 897 / 931 at
+// 10^7. What is left at scale is mostly first touch: that sitting a fresh
+// 4 KiB page cost 10 to 12 us (2.7 s a GiB), and a miss that adds a 64-byte
+// node and its share of a grown table faults about 170 bytes.
 //
 // Table memory. A table's slots come from Sync::allocate_large: from 2 MiB
 // up, on real threads, aligned to a huge page, but with no advice to put
@@ -271,6 +298,10 @@ class atomic_wait_map {
   // 32 rounds; 1 in a model, so its scenarios' few inserts leave a
   // migration half done and its lookups search both tables.
   static constexpr std::size_t migration_step = Sync::real_time ? 64 : 1;
+  // Slots of a placement block (see "Placement"): a key's block from its
+  // hash over 8, its slot in the block from the hash's low 3 bits.
+  static constexpr unsigned block_bits = 3;
+  static constexpr std::size_t block_slots = std::size_t(1) << block_bits;
 
   atomic_wait_map() : table_(make_table(initial_capacity, nullptr)) {}
   atomic_wait_map(const atomic_wait_map&) = delete;
@@ -420,7 +451,7 @@ class atomic_wait_map {
     table(std::size_t c, table* from)
         : capacity(c), shift(static_cast<unsigned>(64 - std::countr_zero(c))), older(from), complete(from == nullptr) {}
     std::size_t capacity;  // a power of two, at least 2
-    unsigned shift;        // 64 - log2(capacity): the probe starts at the hash's top bits
+    unsigned shift;        // 64 - log2(capacity), for home_of
     entry* slots = nullptr;
     table* older;  // the table this one replaced, kept until the destructor
     // Every round of `older` has been copied here (true from the start when
@@ -436,10 +467,14 @@ class atomic_wait_map {
   };
 
   static std::size_t hash_of(const K& key) { return std::hash<K>{}(key); }
-  // Fibonacci hashing: the top bits of the hash times 2^64/phi, so keys that
-  // differ only in high bits, or share low ones, still spread.
+  // The home slot of hash `h` in a table of 2^(64 - shift) slots (see
+  // "Placement"): from 16 slots up, block by Fibonacci hashing of h / 8 and
+  // slot in it by h % 8; below, Fibonacci hashing of the whole hash.
   static std::size_t home_of(std::size_t h, unsigned shift) {
-    return static_cast<std::size_t>((static_cast<std::uint64_t>(h) * 0x9E3779B97F4A7C15ull) >> shift);
+    constexpr std::uint64_t phi = 0x9E3779B97F4A7C15ull;
+    if (shift > 64 - block_bits - 1) return static_cast<std::size_t>((static_cast<std::uint64_t>(h) * phi) >> shift);
+    const std::uint64_t block = (static_cast<std::uint64_t>(h) >> block_bits) * phi;
+    return static_cast<std::size_t>(block >> (shift + block_bits)) << block_bits | (h & (block_slots - 1));
   }
   stripe& stripe_of(std::size_t h) { return stripes_[h % stripe_count]; }
 
