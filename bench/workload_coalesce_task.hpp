@@ -25,10 +25,10 @@
 // again; this executor does not, so that figure would not compare.
 //   The two workers meet on the executor's one lock every round (a wake
 // from one, the other taking it back after a task): since it is taken
-// spinning (executor.hpp, "Locking protocol") the home rule gives 66-69k
-// and 48-51k at T=2 and T=8 against floor.barrier's 90-93k and 45-47k
-// (intrusive, notify; 2026-12-02), where the plain lock slept in the kernel
-// and gave 59-63k and 37k.
+// spinning (executor.hpp, "Locking protocol") the home rule gives 65-69k
+// and 44-51k at T=2 and T=8 against floor.barrier's 90-93k and 45-47k
+// (intrusive and notify, two runs each, 2026-12-02), where the plain lock
+// slept in the kernel and gave 59-63k and 36-38k.
 //
 // The clock runs from the first caller's start (after the first barrier,
 // once every task is on its worker) to the last caller's end, as

@@ -29,11 +29,12 @@
 // on try_lock (sync::lock_spinning; a model locks at once). Its sections
 // are a few loads and stores, but with one lock for every worker the two
 // workers of W2 with tasks meet on it every round, and a contended
-// std::mutex sleeps in the kernel and makes its holder pay a futex wake:
-// coalesce_task at T=2, 5 x 1,000 rounds, made 4,128 futex calls and 1,325
-// context switches with the plain lock, 748 and 146 spinning, and make
-// bench's coalesce_task/intrusive went from 62.8k / 36.7k rounds/s at T=2
-// / T=8 to 68.6k / 51.2k (2026-12-02, same sitting).
+// std::mutex sleeps in the kernel and makes its holder pay a futex wake.
+// A copy of coalesce_task/notify at T=2 that counted them (5 x 1,000
+// rounds) made 4,128 futex calls and 1,325 context switches with the plain
+// lock, 748 and 146 spinning; make bench's coalesce_task/intrusive went
+// from 62.8k / 36.7k rounds/s at T=2 / T=8 to 68.6k / 51.2k (2026-12-02,
+// same sitting).
 //
 // State of a slot (under lock_):
 //   free    --spawn-->   queued
