@@ -145,12 +145,13 @@
 // lines in its cache for all but one or two keys in eight, where a slot
 // per key at random made each insert a load from memory (about 200 ns at
 // 10^6 keys and 350 to 450 at 10^7 on this project's VM, floor.random_load)
-// and spread the two threads of W4 over each other's lines. Keys with random hashes land at
-// random, as before: a random block and a random slot in it. Smaller
-// tables (every model's: a scenario has at most three keys, 8 slots) take
-// the top bits of the whole hash times 2^64/phi. What it cost in probes,
-// in a simulation inserting half a table's worth of keys (2^10 to 2^22
-// slots): W4's keys 1.8 probes an insert against 1.2; random keys 1.5 as
+// and spread the two threads of W4 over each other's lines. Keys with
+// random hashes land at random, as before: a random block and a random slot
+// in it. Smaller tables (every model's: a scenario has at most three keys,
+// 8 slots) take the top bits of the whole hash times 2^64/phi. What it cost
+// in probes, in a scratch simulation of linear probing inserting half a
+// table's worth of keys (2^10 to 2^22 slots): W4's keys 1.8 probes an
+// insert against 1.2; random keys 1.5 as
 // before; the worst of 150 strides (2^e, 2^e + 1, 3 x 2^e, a few odd
 // ones) 60 probes against 58 (Fibonacci hashing has bad strides either
 // way). What it gained, make bench's distinct_miss/atomic_wait at T=2,
