@@ -39,6 +39,17 @@
 // wakes under one executor lock at the leader's suspension moved 2 us out
 // of done() but none out of the first resume, and prefetching the batch's
 // frames took 15-20% off: neither reaches 5 us, so neither was kept.
+// Nor was a frame allocator (2026-12-02): task frames from per-thread
+// caches of 64-byte-aligned blocks, handed between threads in batches of
+// 32, so a worker frees without glibc's arena lock. In a scratch copy at
+// W=64 (300 rounds, p50 over rounds, three runs each) with the workers
+// pinned to one vCPU it took the median wake from 5.8-6.0 us to 5.0-5.3;
+// pinned apart (oncecheck-bench's 14.8 us for intrusive that day is this
+// case) from 10.3-11.5 us to 12.7-15.3 (from one resume to the next:
+// 158-186 ns to 212-280), whether blocks were reused in free order or in
+// reverse. Only frames never freed (each round's from fresh memory, in the
+// order the tasks were made) did better pinned apart, 7.5-7.9 us and
+// 97-115 ns, and an executor that runs for long cannot have those.
 // Latencies go through W3's wake_latencies; floor_ratio is taken of
 // wake_p50 against floor.futex at the same W. first_p50 (microseconds, p50
 // over rounds) is each round's first resume: the notifier's share (done()
