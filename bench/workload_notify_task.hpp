@@ -44,12 +44,15 @@
 // 32, so a worker frees without glibc's arena lock. In a scratch copy at
 // W=64 (300 rounds, p50 over rounds, three runs each) with the workers
 // pinned to one vCPU it took the median wake from 5.8-6.0 us to 5.0-5.3;
-// pinned apart (oncecheck-bench's 14.8 us for intrusive that day is this
-// case) from 10.3-11.5 us to 12.7-15.3 (from one resume to the next:
-// 158-186 ns to 212-280), whether blocks were reused in free order or in
-// reverse. Only frames never freed (each round's from fresh memory, in the
-// order the tasks were made) did better pinned apart, 7.5-7.9 us and
-// 97-115 ns, and an executor that runs for long cannot have those.
+// with worker 0 on vCPU 0 and worker 1 on vCPU 1 from 10.3-11.5 us to
+// 12.7-15.3 (from one resume to the next: 158-186 ns to 212-280), whether
+// blocks were reused in free order or in reverse. (Pinned the other way
+// round the runs were mixed: 6.2, 7.0 and 11.2 us with glibc's frames,
+// 5.5, 13.4 and 13.1 with the pool.) oncecheck-bench's 14.8 us for
+// intrusive that day, workers left to the kernel, is of the slow kind.
+// Only frames never freed (each round's from fresh memory, in the order
+// the tasks were made) did better apart, 7.5-7.9 us and 97-115 ns, and an
+// executor that runs for long cannot have those.
 // Latencies go through W3's wake_latencies; floor_ratio is taken of
 // wake_p50 against floor.futex at the same W. first_p50 (microseconds, p50
 // over rounds) is each round's first resume: the notifier's share (done()
