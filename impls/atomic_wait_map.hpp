@@ -111,18 +111,34 @@
 //   Growth off the lock (real threads). Building a table is the one slow
 // step of an insert: a table of 2^26 slots is 1 GiB whose every page is
 // touched as its slots are constructed, 0.4 to 3 s on this project's VM
-// (what the host charges for backing fresh memory varies by sitting). Built under the writer lock, it stopped
-// every other insert for that long (W4 at 10^7 keys: the other thread
-// slept through it, and both threads' time counted). So the writer whose
-// insert would make the map more than half full, if nobody is building
-// yet, sets `building_`, drops the lock, builds the table, and takes the
-// lock again to publish it (grow) before its own insert; meanwhile the
-// others go on inserting into the current table up to three quarters full
-// (linear probing stays short there), and only past that wait, yielding,
-// for the new table. Only that builder grows a table on real threads, so
-// the one it built is always twice the current one. A model builds the
+// (what the host charges for backing fresh memory varies by sitting).
+// Built under the writer lock, it stopped every other insert for that long
+// (W4 at 10^7 keys: the other thread slept through it, and both threads'
+// time counted). So the writer whose insert would make the map more than
+// half full, if nobody is building yet, sets `building_`, drops the lock,
+// allocates the table, names it in `being_built_` (under the lock), builds
+// it, and takes the lock again to publish it (grow) before its own insert;
+// meanwhile the others go on inserting into the current table up to three
+// quarters full (linear probing stays short there), and only past that
+// wait for the new table. Only that builder grows a table on real threads,
+// so the one it built is always twice the current one. A model builds the
 // table under the lock, as before: the extra unlock would add schedules to
 // every scenario for a step that is there only for the time it takes.
+//   The others help build it. The slots are constructed in chunks of
+// build_chunk_slots, claimed from the table's `build.next_chunk`: the
+// builder claims chunks until none is left, every other writer that
+// inserts while `being_built_` is set claims one after its insert (with
+// the lock let go), and one that must wait claims chunks instead of only
+// yielding. The builder publishes the table once `build.chunks_built`
+// counts every chunk. Why: with the builder alone, the other thread of W4
+// at 10^7 keys ran out of inserts long before the builder, whose build
+// (most of it first touch, which two vCPUs do side by side at twice the
+// rate of one) kept the run going while a core stood idle. W4 at scale,
+// alternate runs of the builds, two runs each (2026-12-02), core ns a
+// miss: at 10^7 keys 814 / 655, 984 / 792, 854 / 704 alone against
+// 512 / 666, 575 / 386, 497 / 386 helped; at 10^6 325 / 254, 369 / 316,
+// 209 / 302 against 210 / 212, 264 / 230, 251 / 197; at 10^4, whose
+// table of 2^16 slots is 64 chunks, no change beyond the noise.
 //   A key lives in exactly one of the two tables for the writers: in the new
 // table once copied or inserted there, in the older one (at or past the
 // cursor) until then, and a failed round not yet copied is replaced in the
@@ -191,6 +207,15 @@
 //     construction before its release store); loaded with acquire
 //     by every operation, so a reader sees the table's capacity and slots
 //     built. A writer reloads it under the lock (the lock orders it).
+//   - A table's `build.chunks_built` (real threads): incremented with
+//     release by each writer after constructing the slots of the chunk it
+//     claimed; the builder loads it with acquire until it counts every
+//     chunk, so every slot's construction happens before the builder's
+//     release store of `table_`. The claim (`build.next_chunk`) is
+//     relaxed: the increment only hands each chunk to one writer. A writer
+//     reads `being_built_` under the writer lock; the table it names is
+//     freed only by the destructor, so a late helper's claim finds no chunk
+//     left and touches nothing else.
 //   - A table's `complete`: stored true with release by the writer that
 //     copied the last slot of `older`, after every copy's store; a lookup
 //     loads it with acquire before its probe, so when it reads true it sees
@@ -303,6 +328,9 @@ class atomic_wait_map {
   // hash over 8, its slot in the block from the hash's low 3 bits.
   static constexpr unsigned block_bits = 3;
   static constexpr std::size_t block_slots = std::size_t(1) << block_bits;
+  // Slots a writer constructs at a time while the next table is built off
+  // the lock (real threads, see "Growth off the lock"): 16 KiB, four pages.
+  static constexpr std::size_t build_chunk_slots = 1024;
 
   atomic_wait_map() : table_(make_table(initial_capacity, nullptr)) {}
   atomic_wait_map(const atomic_wait_map&) = delete;
@@ -445,6 +473,20 @@ class atomic_wait_map {
     hash_cell hash{0};
   };
 
+  // How far the construction of a table being built off the lock has got
+  // (real threads only, see "Growth off the lock"): its slots are
+  // constructed a chunk at a time by whichever writer claims the chunk.
+  struct build_progress {
+    // The next chunk to claim. Relaxed: the increment only hands out
+    // chunks; the counter below orders what is done in them.
+    typename Sync::template atomic<std::size_t> next_chunk{0};
+    // Chunks whose slots are all constructed: incremented with release by
+    // the writer that built the chunk, read with acquire by the builder
+    // before it publishes the table.
+    typename Sync::template atomic<std::size_t> chunks_built{0};
+  };
+  struct no_build_progress {};
+
   // A power-of-two array of slots; immutable but for its slots' fills (and
   // an uncopied failed round replaced in place), and those only while it is
   // the current table or the one being copied into it.
@@ -459,6 +501,10 @@ class atomic_wait_map {
     // there is no older table). Until then a lookup that misses here looks
     // in `older` too. See "Table and migration".
     typename Sync::template atomic<bool> complete;
+    // Real threads: the construction of the slots, shared by the writers
+    // while the table is built off the lock. Absent in a model, whose
+    // tables are built whole under the lock.
+    [[no_unique_address]] std::conditional_t<Sync::real_time, build_progress, no_build_progress> build;
   };
 
   // Timed waiters' sleep/wake handshake; guards nothing else.
@@ -501,14 +547,29 @@ class atomic_wait_map {
   // An empty table of `capacity` slots that will be filled from `older`
   // (null: none). Private until its pointer is stored.
   static table* make_table(std::size_t capacity, table* older) {
+    table* t = allocate_table(capacity, older);
+    construct_slots(*t, 0, capacity);
+    return t;
+  }
+  // make_table's memory, its slots not yet constructed (construct_slots).
+  static table* allocate_table(std::size_t capacity, table* older) {
     static_assert(alignof(entry) <= __STDCPP_DEFAULT_NEW_ALIGNMENT__);
     static_assert(alignof(table) <= __STDCPP_DEFAULT_NEW_ALIGNMENT__);
     void* p = Sync::allocate(sizeof(table));
     auto* t = ::new (p) table(capacity, older);
-    t->slots = static_cast<entry*>(Sync::allocate_large(capacity * sizeof(entry)));
-    // Constructed with their values: no store, so a model sees no step.
-    for (std::size_t i = 0; i < capacity; ++i) ::new (&t->slots[i]) entry();
+    try {
+      t->slots = static_cast<entry*>(Sync::allocate_large(capacity * sizeof(entry)));
+    } catch (...) {
+      t->~table();
+      Sync::deallocate(p);
+      throw;
+    }
     return t;
+  }
+  // Constructs slots [from, to) of `t` empty. Constructed with their
+  // values: no store, so a model sees no step.
+  static void construct_slots(table& t, std::size_t from, std::size_t to) {
+    for (std::size_t i = from; i < to; ++i) ::new (&t.slots[i]) entry();
   }
   static void destroy_table(table* t) {
     for (std::size_t i = 0; i < t->capacity; ++i) t->slots[i].~entry();
@@ -566,24 +627,54 @@ class atomic_wait_map {
         if (r == room::build) {
           const std::size_t capacity = t->capacity * 2;
           lock.unlock();
+          table* next;
           try {
-            spare = make_table(capacity, nullptr);
+            next = allocate_table(capacity, nullptr);
           } catch (...) {
             lock.lock();
             building_.mut() = false;
             throw;
           }
+          lock.lock();
+          being_built_.mut() = next;  // from here on the other writers help
+          lock.unlock();
+          while (build_chunk(*next)) {
+          }
+          // The chunks other writers claimed may still be under way.
+          while (next->build.chunks_built.load(std::memory_order_acquire) != chunks_of(*next)) Sync::yield();
+          spare = next;
           continue;
         }
+        table* const helping = being_built_.get();
         if (r == room::wait) {
           lock.unlock();
-          Sync::yield();
+          if (!helping || !build_chunk(*helping)) Sync::yield();
           continue;
         }
+        const inserted result = store_round(lock, t, key, h, fresh);
+        lock.unlock();
+        if (helping) build_chunk(*helping);
+        return result;
+      } else {
+        return store_round(lock, t, key, h, fresh);
       }
-      return store_round(lock, t, key, h, fresh);
     }
   }
+
+  // Real threads, off the lock: constructs the next unclaimed chunk of the
+  // slots of `t`, a table being built (see "Growth off the lock"); false
+  // when every chunk has been claimed. `t` outlives the call: a table is
+  // published only once its chunks are all built, and freed only by the
+  // destructor.
+  static bool build_chunk(table& t) {
+    const std::size_t chunk = t.build.next_chunk.fetch_add(1, std::memory_order_relaxed);
+    if (chunk >= chunks_of(t)) return false;
+    const std::size_t from = chunk * build_chunk_slots;
+    construct_slots(t, from, std::min(t.capacity, from + build_chunk_slots));
+    t.build.chunks_built.fetch_add(1, std::memory_order_release);
+    return true;
+  }
+  static std::size_t chunks_of(const table& t) { return (t.capacity + build_chunk_slots - 1) / build_chunk_slots; }
 
   // insert_round's store, under the writer lock; on real threads make_room
   // has made room in `t` for one more key.
@@ -688,7 +779,8 @@ class atomic_wait_map {
   //   build   nobody is building the next table: this writer will, off the
   //           lock (building_ is set for it).
   //   wait    `t` is three quarters full and another writer is building
-  //           the next table: unlock, yield and look again.
+  //           the next table: unlock, help build it (a chunk, or a
+  //           yield once none is left to claim) and look again.
   // `spare` is null when it returns. A spare is always wanted and always
   // twice `t`: only its builder grows a table on real threads, and the
   // keys, more than half of `t` when it began, have only grown since.
@@ -696,6 +788,7 @@ class atomic_wait_map {
   room make_room(table*& t, table*& spare) {
     if (spare) {
       building_.mut() = false;
+      being_built_.mut() = nullptr;
       t = grow(t, spare);
       spare = nullptr;
       return room::enough;
@@ -830,6 +923,9 @@ class atomic_wait_map {
   // A writer is building the next table off the lock (real threads only;
   // see "Growth off the lock"), under writer_.
   typename Sync::template cell<bool> building_{false};
+  // The table that writer is building, once allocated, so the others can
+  // help construct it (real threads only), under writer_.
+  typename Sync::template cell<table*> being_built_{nullptr};
   alignas(line) std::array<stripe, stripe_count> stripes_;
 };
 
