@@ -53,6 +53,21 @@
 // Only frames never freed (each round's from fresh memory, in the order
 // the tasks were made) did better apart, 7.5-7.9 us and 97-115 ns, and an
 // executor that runs for long cannot have those.
+// Nor is the cost the frees themselves, nor caches gone cold during the
+// leader's sleep (2026-12-03, intrusive at W=64). Under callgrind
+// (same_worker, 6,400 waiters) a wake is about 220 instructions and a
+// resume about 600, of which the two frame frees (the task's and
+// wait_async's) take about 180 each: 57 of a round's 64 frees of one size
+// miss glibc's tcache (it keeps 7) and take the arena path. Making every
+// free a tcache push (GLIBC_TUNABLES=glibc.malloc.tcache_count=2000) moved
+// wake_p50, paired runs, same_worker 6.60 -> 6.27 and 6.99 -> 6.68 us,
+// other_worker 7.93 -> 6.94 and 7.84 -> 8.37: within the spread, so
+// deferring frees off the resume path (as a worker-local free list would)
+// is not worth building. A leader that spins its 200 us instead of
+// sleeping (WORKLOADS.md forbids it; here only to keep its core's caches
+// warm) gave same_worker 6.36 / 6.16 and other_worker 7.45 / 6.17 us, first
+// resume 2.3-2.8 us against 3.0-3.9: at most about 1 us of the figure is
+// caches lost to the sleep.
 // Latencies go through W3's wake_latencies; floor_ratio is taken of
 // wake_p50 against floor.futex at the same W. first_p50 (microseconds, p50
 // over rounds) is each round's first resume: the notifier's share (done()
