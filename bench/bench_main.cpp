@@ -11,6 +11,7 @@
 //   memory/<design>/waiters:W         heap allocations per waiter and per key
 // and the floors hit/floor.{lockfree,read_lock,shared_read_lock}/threads:T,
 // coalesce/floor.barrier/threads:T, notify/floor.{futex,condvar,spin}/waiters:W,
+// notify_task/floor.executor/waiters:W/placement:P,
 // distinct_miss/floor.random_load/threads:2/keys:N.
 //
 // Floors are registered first: Google Benchmark runs in registration order,
@@ -27,6 +28,7 @@
 
 #include "../harness/registry.hpp"
 #include "random_load_floor.hpp"
+#include "task_wake_floor.hpp"
 #include "wake_floors.hpp"
 #include "workload_coalesce.hpp"
 #include "workload_coalesce_task.hpp"
@@ -73,6 +75,12 @@ void register_floors() {
     register_timed(named("notify", "floor.spin", "waiters", w),
                    [w](benchmark::State& s) { notify_floor<spin_wake>(s, w, false); });
   }
+  // W3 with task waiters against no map: the executor's share of notify_task.
+  for (const task_placement p : task_placements)
+    for (int w : waiter_counts)
+      register_timed(named("notify_task", task_wake_floor::name, "waiters", w) + "/placement:" +
+                         std::string(placement_name(p)),
+                     [w, p](benchmark::State& s) { notify_task_design<task_wake_floor>(s, w, p); });
   // W4 at scale's floor: fixed iterations, as the designs' runs at scale.
   for (const std::size_t keys : miss_at_scale_keys)
     register_timed(named("distinct_miss", "floor.random_load", "threads", miss_at_scale_threads) + "/keys:" +
@@ -112,8 +120,7 @@ void register_designs() {
   // W3 with the waiters as tasks, for the designs that can park a task.
   for_each_correct_design([]<class Map>(std::string_view design) {
     if constexpr (Map::traits.async_wait)
-      for (const task_placement p :
-           {task_placement::same_worker, task_placement::other_worker, task_placement::other_worker_pinned})
+      for (const task_placement p : task_placements)
         for (int w : waiter_counts)
           register_timed(named("notify_task", design, "waiters", w) + "/placement:" + std::string(placement_name(p)),
                          [w, p](benchmark::State& s) { notify_task_design<Map>(s, w, p); });

@@ -7,7 +7,8 @@
 //   - no benchmark ended in an error (a wrong value, a lost key);
 //   - each has its workload's counters, and each design its floor_ratio;
 //   - W3 with task waiters (notify_task) and W2 with task callers
-//     (coalesce_task) for every design with async_wait;
+//     (coalesce_task) for every design with async_wait, and W3's with its
+//     floor (floor.executor);
 //   - W4 at scale (distinct_miss/<design>/threads:2/keys:N) for every design
 //     and its floor (floor.random_load);
 //   - every correct design's coalesce and coalesce_task run has
@@ -238,12 +239,16 @@ int main(int argc, char** argv) {
   }
   // W3 with task waiters: the designs that can park a task, on the
   // notifier's worker and on the other one (moved when woken, or pinned).
-  if (only.empty() || only.contains("notify_task"))
-    for (const std::string& d : correct_designs(true))
+  // Their floor (bench/task_wake_floor.hpp) at the same W and placements.
+  if (only.empty() || only.contains("notify_task")) {
+    std::vector<std::string> with_tasks{"floor.executor"};
+    for (const std::string& d : correct_designs(true)) with_tasks.push_back(d);
+    for (const std::string& who : with_tasks)
       for (const char* placement : {"same_worker", "other_worker", "other_worker_pinned"})
         for (int waiters : {1, 8, 64})
-          present("notify_task/" + d + "/waiters:" + std::to_string(waiters) + "/placement:" + placement,
+          present("notify_task/" + who + "/waiters:" + std::to_string(waiters) + "/placement:" + placement,
                   {"wake_p50", "wake_p99", "first_p50", "not_blocked", "floor_ratio"});
+  }
   // W4 at scale: the N of bench/workload_miss_at_scale.hpp (miss_at_scale_keys),
   // for its floor (bench/random_load_floor.hpp) and every design.
   if (only.empty() || only.contains("distinct_miss")) {

@@ -101,6 +101,8 @@
 namespace oncecheck::bench {
 
 enum class task_placement { same_worker, other_worker, other_worker_pinned };
+inline constexpr task_placement task_placements[] = {task_placement::same_worker, task_placement::other_worker,
+                                                     task_placement::other_worker_pinned};
 
 constexpr std::string_view placement_name(task_placement p) {
   switch (p) {
