@@ -66,9 +66,13 @@ def views(records):
                     designs[r.design][r.params[w.x]] = r
             if not designs:
                 continue
+            # The main floor, and floors of the view's own workload: of its
+            # split value only (notify_task's floor.executor runs at every
+            # placement; one chart is one placement).
             floors = defaultdict(dict)
             for r in records:
-                if r.is_floor and w.x in r.params and (r.workload == w.floor[0] or w.takes(r)):
+                own = w.takes(r) and (not w.split or r.params.get(w.split) == split)
+                if r.is_floor and w.x in r.params and (r.workload == w.floor[0] or own):
                     floors[r.design][r.params[w.x]] = r
             is_ratio = all("floor_ratio" in r.counters for pts in designs.values() for r in pts.values())
             out.append(View(w, split, dict(designs), dict(floors), is_ratio))

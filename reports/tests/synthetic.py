@@ -52,6 +52,9 @@ def bench_json(designs, seed=1, threads=(1, 2, 4, 8), waiters=(1, 8, 64)):
         add(f"notify/floor.futex/waiters:{w}", wake_p50=5.0 + w * 0.2, wake_p99=20.0 + w)
         add(f"notify/floor.condvar/waiters:{w}", wake_p50=8.0 + w * 0.3, wake_p99=30.0 + w)
         add(f"notify/floor.spin/waiters:{w}", wake_p50=0.5, wake_p99=2.0)
+        for placement in ("same_worker", "other_worker", "other_worker_pinned"):
+            add(f"notify_task/floor.executor/waiters:{w}/placement:{placement}", wake_p50=(5.0 + w * 0.2) * 1.5,
+                wake_p99=(5.0 + w * 0.2) * 6, first_p50=5.0, not_blocked=0.0, floor_ratio=1.5)
         for i, d in enumerate(designs):
             p50 = (5.0 + w * 0.2) * (1.1 + 0.3 * i)
             add(f"notify/{d}/waiters:{w}", wake_p50=p50, wake_p99=p50 * 4, not_blocked=0.0,

@@ -13,7 +13,9 @@ not same_worker nor other_worker_pinned, a target met at exactly its bound
 is met, coalesce_task without floor_ratio is computed from floor.barrier's
 rounds/s, and a second
 bench.json with the figures swapped makes another design win, and W4 at
-scale's figures end with floor.random_load's, a floor that never competes.
+scale's figures end with floor.random_load's and W3 tasks' with
+floor.executor's (other_worker's, not another placement's), floors that
+never compete.
 Without the keys:N and notify_task benchmarks those targets are "not
 measured".
 """
@@ -27,6 +29,7 @@ sys.path.insert(0, HERE)
 sys.path.insert(0, REPORTS)
 
 from oncereport import bench as B  # noqa: E402
+from oncereport import benchmarks  # noqa: E402
 from oncereport import targets  # noqa: E402
 from synthetic import NOTE, cell  # noqa: E402
 from test_figures import expect, failures, row, tables  # noqa: E402
@@ -94,6 +97,11 @@ def bench_json(f, with_scale=True):
                 add(f"notify_task/{d}/waiters:{w}/placement:other_worker_pinned/manual_time", wake_p50=80.0,
                     wake_p99=160.0, floor_ratio=8.0)
     if with_scale:
+        # The executor alone, faster than every design: it is shown, never judged.
+        for w, p50 in ((1, 0.9), (8, 2.5), (64, 4.5)):
+            for placement in ("same_worker", "other_worker", "other_worker_pinned"):
+                add(f"notify_task/floor.executor/waiters:{w}/placement:{placement}/manual_time",
+                    wake_p50=p50 if placement == "other_worker" else 70.0, wake_p99=p50 * 3, floor_ratio=p50 / 10.0)
         for n, ns in ((10000, 10.0), (1000000, 200.0), (10000000, 330.0)):
             add(f"distinct_miss/floor.random_load/threads:2/keys:{n}/iterations:32/manual_time", core_ns_per_op=ns,
                 floor_ratio=ns / 2.0)
@@ -138,6 +146,16 @@ def main():
     # W4 at scale's figures end with the machine's floor at each N; the floor never competes
     scale = judged(bench_json(figures()))["W4 miss at scale"].figures
     expect("W4 at scale names floor.random_load", scale.endswith("; floor.random_load 10 / 200 / 330 ns"), True)
+    # W3 tasks' figures end with floor.executor's at placement:other_worker; the floor never competes
+    tasks = judged(bench_json(figures()))["W3 tasks on another worker"]
+    expect("W3 tasks names floor.executor", tasks.figures.endswith("; floor.executor 0.9 / 2.5 / 4.5 µs"), True)
+    expect("W3 tasks: the floor is not the winner", tasks.best, "notify")
+    # and each placement's chart and table show that placement's floor.executor, not the last one read
+    for view in benchmarks.views(B.records(bench_json(figures()))):
+        if view.workload.name == "notify_task":
+            shown = {x: r.params["placement"] for x, r in view.floors.get("floor.executor", {}).items()}
+            expect(f"notify_task {view.split_value}: floor.executor of its placement", shown,
+                   {w: view.split_value for w in (1, 8, 64)})
     flat_floor = bench_json(figures())
     flat_floor["benchmarks"] = [dict(b, core_ns_per_op=50.0, floor_ratio=25.0)
                                 if b["name"].startswith("distinct_miss/floor.random_load/") else b
