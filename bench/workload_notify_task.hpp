@@ -68,6 +68,18 @@
 // warm) gave same_worker 6.36 / 6.16 and other_worker 7.45 / 6.17 us, first
 // resume 2.3-2.8 us against 3.0-3.9: at most about 1 us of the figure is
 // caches lost to the sleep.
+// What is left is the executor's, not a design's (2026-12-03).
+// notify_task/floor.executor (task_wake_floor.hpp) runs these rounds on
+// this executor against no map: a list of wakers, no design lock on the
+// resume path. In that day's make bench it gave 1.4 / 2.7 / 8.8 us p50 at
+// W=1 / 8 / 64 under other_worker, with intrusive at 1.1 / 1.7 / 7.9 and
+// notify at 1.2 / 2.4 / 8.6; paired reruns at W=64 (3 reps each, floor
+// then intrusive, twice) gave 7.7 / 7.9 and 6.6 / 7.3 us. The designs sit
+// within the floor's spread between runs, so no change to a design can
+// bring W=64 to 5 us on this executor. Its path per task: a wake, about
+// 40 ns (first_p50 2.5-3.2 us for 64), and a resume, about 100 ns, of which
+// the stamp's clock read is 27 ns here and two frame frees and one
+// executor lock round trip most of the rest.
 // Latencies go through W3's wake_latencies; floor_ratio is taken of
 // wake_p50 against floor.futex at the same W. first_p50 (microseconds, p50
 // over rounds) is each round's first resume: the notifier's share (done()
