@@ -47,10 +47,11 @@ class task_wake_floor {
   // Keys are fresh round numbers: nothing to set up.
   bool register_key(key_t) { return true; }
 
-  // Waiters parked on `k` (the leader's "every waiter has parked").
-  std::size_t waiting(key_t k) const {
+  // Waiters parked on the round's key (the leader's "every waiter has
+  // parked"): the list holds only the current round's, done() empties it.
+  std::size_t waiting(key_t) const {
     const std::lock_guard guard(lock_);
-    return published_.load(std::memory_order_relaxed) == k ? 0 : parked_.size();
+    return parked_.size();
   }
 
   void done(key_t k, value_t v) {
