@@ -82,31 +82,33 @@
 // the executor's own bookkeeping, which the comparison below separates.
 // How far this executor is from what the coroutines alone cost here
 // (2026-12-03, scratch programs, paired runs in one sitting, W=64, 300
-// rounds a run). With no executor at all (one thread; a wake pushes the
-// task's handle onto a vector; the resumes run one after another, each
-// through a nested frame as wait_async's, with its two frees, the clock
-// stamp and an atomic count; the frames made on another thread, as
-// spawn's are) the p50 was 1.7-3.1 us, first resume 0.2-0.7 us, 48-77 ns
+// rounds a run; each figure the median over rounds of a round's median, not
+// wake_p50's median over every wake, so they compare with each other rather
+// than with make bench's). With no executor at all (one thread; a wake
+// pushes the task's handle onto a vector; the resumes run one after
+// another, each through a nested frame as wait_async's, with its two frees,
+// the clock stamp and an atomic count; the frames made on another thread,
+// as spawn's are) the p50 was 1.7-3.1 us, first resume 0.2-0.7 us, 48-77 ns
 // from one resume to the next. The same rounds on this executor, with no
 // map: 5.0-7.0 us (one run 10.0), first 1.9-4.2 us, the 64 wakes alone
-// 1.6-3.3 us (25-50 ns each; 12-23 ns with everything in cache, of which
+// 1.6-3.3 us (25-50 ns each; 14-24 ns with everything in cache, of which
 // the lock round trip is 7) and the resumes 93-118 ns apart. A scratch
-// executor without lock_ on those paths, run on the same rounds in the
-// same sitting, closed most of the gap: each task's state one atomic word
-// (generation << 8 | queued / running / notified), a wake a CAS on it and
-// a push onto the waking worker's own vector, a worker popping from that
+// executor without lock_ on those paths, run on the same rounds in the same
+// sitting, closed most of the gap: each task's state one atomic word
+// (generation << 8 | queued / running / notified), a wake a CAS on it and a
+// push onto the waking worker's own vector, a worker popping from that
 // vector and CASing running -> idle after the suspension (or re-queueing
 // the task if a wake set notified meanwhile), spawns from other threads
-// through a locked per-worker inject queue. Four runs of each, paired,
-// gave 3.7-4.9 us same_worker and 4.4-7.1 us other_worker (three of four
-// under 5), against this executor's 6.2 and 6.4-7.7; its 64 wakes took
-// 0.7-1.5 us and its resumes 79-91 ns apart (142 in the 7.1 us run). So
-// the 5 us needs that executor: a new real-thread protocol, with
-// lost-wake-up and double-run arguments of its own, that the models would
-// have to check as they check this one.
-// Trimming this one does not get there: a vector for the deque of slots
-// (no division in the indexing) took the in-cache wake to 12-17 ns and
-// left the W=64 figure within its spread.
+// through a locked per-worker inject queue. Four runs of each, paired, gave
+// 3.7-4.9 us same_worker and 4.4-7.1 us other_worker (three of four under
+// 5), against this executor's 6.2 and 6.4-7.7; its 64 wakes took 0.7-1.5 us
+// and its resumes 79-91 ns apart (142 in the 7.1 us run). So the 5 us needs
+// that executor: a new real-thread protocol, with lost-wake-up and
+// double-run arguments of its own, that the models would have to check as
+// they check this one.
+// Trimming this one does not get there: a vector for the deque of slots (no
+// division in the indexing) took the in-cache wake to 12-19 ns and left the
+// W=64 figure within its spread.
 // Latencies go through W3's wake_latencies; floor_ratio is taken of
 // wake_p50 against floor.futex at the same W. first_p50 (microseconds, p50
 // over rounds) is each round's first resume: the notifier's share (done()
