@@ -19,104 +19,127 @@
 // (close_when_idle) — under Relacy the model's threads, in a stress round the
 // round's threads, elsewhere `worker_threads` below.
 //
-// Locking protocol. One mutex, `lock_`, guards every slot (a task's state),
-// every run queue, `live_` and `closing_`. It is never held while a task
-// runs or is destroyed: task code takes design locks, and a design's
-// completer calls waker::wake() (which takes `lock_`) with its own lock
-// held, so the lock order is design -> executor, never the reverse.
-//   On the hot paths (spawn, wake, and a worker taking it back after each
-// task it ran or after its idle spin) `lock_` is taken after a bounded spin
-// on try_lock (sync::lock_spinning; a model locks at once). Its sections
-// are a few loads and stores, but with one lock for every worker the two
-// workers of W2 with tasks meet on it every round, and a contended
-// std::mutex sleeps in the kernel and makes its holder pay a futex wake.
-// A copy of coalesce_task/notify at T=2 that counted them (5 x 1,000
-// rounds) made 4,128 futex calls and 1,325 context switches with the plain
-// lock, 748 and 146 spinning; make bench's coalesce_task/intrusive went
-// from 62.8k / 36.7k rounds/s at T=2 / T=8 to 68.6k / 51.2k (2026-12-02,
-// same sitting).
+// A task's state: one atomic word per slot, `word` = generation << 8 |
+// flags, with flags
+//   queued   1   in exactly one worker's queue (local or inject, below)
+//   running  2   a worker is resuming or destroying it
+//   notified 4   woken while running: run it again after this suspension
+//   cancel   8   destroy it instead of resuming it (cancel() asked)
+// and no flag meaning idle: suspended, in no queue, run by nobody. The
+// transitions (every one a single atomic read-modify-write of `word`):
+//   spawn:    (slot from the free list)   -> queued       by the spawner
+//   wake:     idle            -> queued                   by the waker
+//             running         -> running|notified
+//             queued | gen differs | notified already     -> no change
+//   pop:      queued[|cancel] -> running[|cancel]         by the worker
+//   suspends: running         -> idle                     by that worker
+//             running|notified or |cancel -> queued[|cancel]
+//   ends:     running...      -> generation+1, idle       by that worker
+//   cancel:   idle            -> queued|cancel;  else | cancel
+// Whoever moves a task to `queued` pushes it, and only that one: exactly
+// one queue holds a queued task and only that queue's worker pops it, so a
+// task is never resumed on two workers at once nor destroyed while one
+// runs it, and a wake is never lost: it either finds the task idle (and
+// queues it) or running (and leaves `notified` for the worker's own CAS at
+// the suspension, which fails over to a re-queue). A wake carries the
+// generation it was made for, so a late wake of an ended task, or of one
+// whose slot was reused since, changes nothing. No lock is taken on this
+// path; design code may call wake() with its own locks held.
 //
-// State of a slot (under lock_):
-//   free    --spawn-->   queued
-//   queued  --pop-->     running          (by its home worker)
-//   running --suspends-> idle             (nobody woke it meanwhile)
-//   running --suspends-> queued           (woken while running: `notified`,
-//                                          or cancel() asked meanwhile)
-//   idle    --wake-->    queued
-//   idle    --cancel-->  queued           (the worker destroys, not resumes)
-//   running --ends-->    free             (generation += 1: old wakers and
-//                                          handles no longer match)
-// A task is never resumed on two workers at once and never destroyed while
-// another worker runs it: only its home worker pops it.
+// Memory ordering of `word`. Every transition is acq_rel (the reads,
+// acquire): the coroutine frame, the slot's `frame` and `home`, and what
+// the task wrote before suspending are handed from each owner to the next
+// along the chain of read-modify-writes of one word (spawner or waker ->
+// popping worker -> the worker's suspension CAS -> the next waker), which
+// is a release sequence. The ending store and the loads that answer
+// finished() are seq_cst: they pair with `blocked_` (see block_on).
 //
-// Idle workers: spin, then park. A worker whose queue is empty does not go
-// straight to sleep on its condition variable: it lets go of `lock_` and
-// spins (sync::spin_wait: at most sync::spin_budget), so a task woken within the budget is
-// picked up with no kernel sleep and no kernel wake. Only when the spin
-// ends empty-handed does it park on `work`. Each worker's `state` says
-// which of these it is doing, so a waker knows what a post needs:
-//   busy     --queue empty-->  spinning   (lock_ let go, polling `state`)
-//   spinning --a post-------->  roused     (the waker's store ends the spin:
-//                                           no notify)
-//   spinning --budget spent-->  parked     (re-checked under lock_ first)
-//   parked   --a post-------->  roused     (the waker notifies `work` once)
-//   roused | spinning | parked --work or exit seen under lock_--> busy
-// A post is an enqueue onto that worker's queue, or close/shutdown making
-// its exit condition true. A busy worker needs nothing: it looks at its
-// queue under lock_ before it idles again; a roused one has been told.
+// Queues. Each worker has two, both FIFO:
+//   local   touched only by the worker's own thread: its re-queues after
+//           a suspension, and (real threads) tasks woken or spawned by code
+//           running on that worker for that worker;
+//   inject  pushes from any other thread, under the worker's mutex `m`,
+//           with `has_inject` set beside it as a hint the worker polls.
+// A worker takes the whole inject queue onto the back of local before it
+// pops, and after each task it ran before it re-queues that task, so a task
+// woken during a run goes ahead of the task that woke it (the seed's order
+// above: the woken task waits for the waker's next yield, not longer).
+// Under a model backend the shim gives no thread identity (Relacy's and
+// the explorer's threads share one OS thread), so there every wake and
+// spawn goes through inject: the task-word protocol and the park protocol
+// below are what the models check; the local push it skips is a vector
+// push by the queue's one owner.
 //
-// The lost wake-up is closed by lock_: every store to `state` is made with
-// lock_ held, a worker re-checks its queue and exit condition under lock_
-// after the spin and before each park, and it stores `parked` under lock_
-// and lets go of lock_ only inside the condition variable's wait, which
-// releases it and starts waiting in one step. So a post
-// made under lock_ either comes before that re-check (the worker sees the
-// work and does not park) or after it (the waker sees `parked` and
-// notifies). A post during the spin sees `spinning`, stores `roused` and
-// skips the notify; the worker then finds the work under lock_ when its
-// poll sees `roused` or when the budget ends, whichever comes first.
+// Idle workers: spin, then park. A worker with both queues empty does not
+// go straight to sleep on its condition variable: it spins
+// (sync::spin_wait: at most sync::spin_budget), so a task pushed within the
+// budget is picked up with no kernel sleep and no kernel wake. Only when
+// the spin ends empty-handed does it park on `work`. Each worker's `state`
+// says which of these it is doing, so a pusher knows what a post needs:
+//   busy     --queues empty-->  spinning  (m let go, polling `state`)
+//   spinning --a post-------->  roused     (the pusher's store ends the
+//                                           spin: no notify)
+//   spinning --budget spent-->  parked     (re-checked under m first)
+//   parked   --a post-------->  roused     (the pusher notifies `work` once)
+//   roused | spinning | parked --work or exit seen under m--> busy
+// A post is a push onto that worker's inject queue, or close/shutdown
+// making its exit condition true. The lost wake-up is closed by m: every
+// post and every store to `state` is made with m held, a worker re-checks
+// its inject queue and exit condition under m after the spin and before
+// each park, stores `parked` under m and lets go of m only inside the
+// condition variable's wait. So a post either comes before that re-check
+// (the worker sees it and does not park) or after it (the pusher sees
+// `parked` and notifies). Local pushes need no post: only the worker
+// itself makes them, and it is not idle then.
+//   The exit condition (stopping_, or closing_ with live_ at 0) is read
+// under m but written without it: close_when_idle() and the ending of the
+// last task each store or decrement first and then read the other
+// (seq_cst, so at least one of them sees both) and rouse every worker
+// under its m, which the re-check then sees.
 //
-// Memory ordering of `state`: relaxed everywhere. Every store is ordered by
-// lock_; the only load made without lock_ is the spinning worker's poll,
-// and its value only decides when the spin stops: whatever it reads, the
-// worker takes lock_ before it looks at its queue, and lock_'s
-// acquire/release orders the queue and the task's state. A stale
-// `spinning` costs at most the rest of the budget, never a lost task.
+// Memory ordering of `state`: relaxed everywhere. Every store is made with
+// m held; the only load without m is the spinning worker's poll, whose
+// value only decides when the spin stops: whatever it reads, the worker
+// takes m before it looks at its inject queue. `has_inject` is stored
+// under m and read without it only to skip taking m when it is false; it
+// is seq_cst (on x86 only the store pays, under m), so a worker's read is
+// never older than a push that came before it in the one total order: a
+// task woken during a run is taken before the run's own re-queue, as
+// "Queues" says, under the models' weak memory too.
 //
-// Under a model backend (Relacy, the explorer) the idle protocol is the one
-// without the spin: a post notifies `work` every time and an idle worker
-// parks at once, and `state` is never touched. Searching the spin would
-// add nothing a model checks (spin_wait.hpp: the models do not spin), and
-// searching the store-that-skips-a-notify grew the explorer's two-worker
-// async trees 4 to 13 times (notify x async_waiter_cancel/2w: 1,758 to
-// 22,400 executions) and took intrusive x notify_latency/2w past its 10 s.
-// The handoff is a real-thread protocol whose lost wake-up argument is
-// lock_'s, above; executor_test's ExecutorIdle cases run it, under TSan too
-// (a build that drops the parked worker's notify fails them at round 0).
+// Under a model backend the idle protocol is the one without the spin: a
+// post notifies `work` every time and an idle worker parks at once, and
+// `state` is never touched. Searching the spin would add nothing a model
+// checks (spin_wait.hpp: the models do not spin), and searching the
+// store-that-skips-a-notify grew the explorer's two-worker async trees 4
+// to 13 times (notify x async_waiter_cancel/2w: 1,758 to 22,400
+// executions). The handoff is a real-thread protocol whose lost wake-up
+// argument is m's, above; executor_test's ExecutorIdle cases run it, under
+// TSan too (a build that drops the parked worker's notify fails them).
 //
 // Where a woken task runs. By default (woken_runs_on::home_worker) a task
 // runs only on its home worker, as above. With woken_runs_on::waking_worker
 // a task woken by code running on one of this executor's workers moves
 // there: its home becomes the waking worker and it goes to the back of that
-// worker's queue (tokio's multi-thread scheduler likewise keeps a task woken
-// on a worker on that worker, in its LIFO slot). The waking worker is awake
-// by construction and runs the task once the waker's task yields or ends
-// and the tasks queued before it have run, while the old home may be
-// parked: one kernel wake less (make bench:
-// notify_task placement:other_worker against other_worker_pinned). What it
-// costs is the cache: the task's frame was last touched by the other core.
-// A wake from outside the workers (a plain thread) still goes home.
-//   Only an idle task moves (wake() sees phase::idle under lock_): it is in
-// no queue and no worker runs it, so the invariants above hold with "home"
-// read as "current home": a task sits in at most one queue, only that
-// queue's worker pops it, and a task woken while running is re-queued on
-// the worker running it. The lost-wake-up argument is unchanged: the move
-// is one more write under lock_ before the same enqueue.
-//   Under a model backend every executor runs woken tasks at home: which
-// worker is waking needs the calling thread's identity, which the shim does
-// not give (Relacy's and the explorer's threads share one OS thread), and
-// the async scenarios are written for the home rule (a same-worker wake is
-// the seed's "until the next yielding of the task that called done").
+// worker's local queue (tokio's multi-thread scheduler likewise keeps a
+// task woken on a worker on that worker, in its LIFO slot). The waking
+// worker is awake by construction and runs the task once the waker's task
+// yields or ends and the tasks queued before it have run, while the old
+// home may be parked: one kernel wake less (make bench: notify_task
+// placement:other_worker against other_worker_pinned). What it costs is the
+// cache: the task's frame was last touched by the other core. A wake from
+// outside the workers (a plain thread) still goes home.
+//   Only a task the wake moves from idle to queued moves: it is in no queue
+// and no worker runs it, and the waker that won that transition is the only
+// one that writes `home` until the task is idle again. Under a model
+// backend every executor runs woken tasks at home (no thread identity,
+// above), and the async scenarios are written for the home rule.
+//
+// Slots. A task lives in a slot of `slots_`, a deque that only grows (under
+// table_lock_, as does the free list), so a slot's address is stable and a
+// waker holds it directly: wake() takes no lock to find its task. The
+// public calls that take a task_handle (cancel, finished, parked) look the
+// index up under table_lock_, which no hot path holds with another lock.
 //
 // Ending: close_when_idle() lets the workers return once no task is left;
 // shutdown() lets them return as soon as their queues are empty. Tasks still
@@ -124,6 +147,7 @@
 #pragma once
 
 #include <atomic>
+#include <coroutine>
 #include <cstddef>
 #include <cstdint>
 #include <deque>
@@ -159,13 +183,14 @@ class executor {
   executor(const executor&) = delete;
   executor& operator=(const executor&) = delete;
 
-  // Tasks still parked (their worker threads are gone) are destroyed, as a
-  // runtime that shuts down drops its tasks: no task is lost, none leaks.
+  // Tasks still parked or queued (their worker threads are gone) are
+  // destroyed, as a runtime that shuts down drops its tasks: no task is
+  // lost, none leaks.
   ~executor() {
     for (slot& s : slots_.mut())
-      if (s.state != phase::free && s.frame) {
-        s.frame.destroy();
-        ++cancelled_.mut();
+      if (const frame_handle f = s.frame.get()) {
+        f.destroy();
+        cancelled_.fetch_add(1, std::memory_order_relaxed);
       }
   }
 
@@ -173,119 +198,69 @@ class executor {
 
   // Schedules `t` on worker `home` (at the back of its queue).
   task_handle spawn(task<void> t, int home) {
-    auto h = t.release();
-    typename Sync::unique_lock lock = sync::lock_spinning<Sync>(lock_);
-    auto& slots = slots_.mut();
-    std::uint32_t index;
-    if (auto& free = free_.mut(); !free.empty()) {
-      index = free.back();
-      free.pop_back();
-    } else {
-      index = std::uint32_t(slots.size());
-      slots.emplace_back();
-    }
-    slot& s = slots[index];
-    s.frame = h;
-    s.home = home < 0 ? 0 : home % workers();
-    s.state = phase::queued;
-    s.notified = false;
-    s.cancel_requested = false;
-    h.promise().wake = waker(&executor::wake_thunk, this, tag_of(index, s.generation));
+    const frame_handle h = t.release();
+    slot& s = take_slot();
+    const std::uint32_t generation = generation_of(s.word.load(std::memory_order_relaxed));
+    s.frame.mut() = h;
+    s.home.mut() = home < 0 ? 0 : home % workers();
+    h.promise().wake = waker(&executor::wake_thunk, &s, generation);
     h.promise().become_root(h);
-    ++live_.mut();
-    enqueue(index, s);
-    return task_handle{index, s.generation};
+    live_.fetch_add(1, std::memory_order_seq_cst);
+    s.word.store(word_of(generation, flag::queued), std::memory_order_release);
+    push(s, s.home.get());
+    return task_handle{s.index, generation};
   }
 
   // Asks for the task to be destroyed instead of resumed (tokio's abort):
   // a parked task is destroyed by its worker soon; a running one right
   // after its next suspension. Its frame's locals are destroyed then.
   void cancel(task_handle t) {
-    typename Sync::unique_lock lock(lock_);
     slot* s = find(t);
     if (!s) return;
-    s->cancel_requested = true;
-    if (s->state == phase::idle) {
-      s->state = phase::queued;
-      enqueue(t.slot, *s);
+    std::uint64_t w = s->word.load(std::memory_order_acquire);
+    for (;;) {
+      if (generation_of(w) != t.generation || (w & flag::cancel)) return;
+      const bool idle = (w & flag::mask) == 0;
+      const std::uint64_t to = w | flag::cancel | (idle ? flag::queued : 0);
+      if (s->word.compare_exchange_weak(w, to, std::memory_order_acq_rel)) {
+        if (idle) push(*s, s->home.get());
+        return;
+      }
     }
   }
 
   bool finished(task_handle t) const {
-    typename Sync::unique_lock lock(lock_);
-    return find(t) == nullptr;
+    const slot* s = find(t);
+    return !s || generation_of(s->word.load(std::memory_order_seq_cst)) != t.generation;
   }
 
   // The task is parked: suspended, not queued, not running.
   bool parked(task_handle t) const {
-    typename Sync::unique_lock lock(lock_);
     const slot* s = find(t);
-    return s && s->state == phase::idle;
+    return s && s->word.load(std::memory_order_acquire) == word_of(t.generation, 0);
   }
 
   // No more tasks from outside: every worker returns once no task is left.
   void close_when_idle() {
-    typename Sync::unique_lock lock(lock_);
-    closing_.mut() = true;
-    if (live_.get() == 0) wake_all_workers();
+    closing_.store(true, std::memory_order_seq_cst);
+    if (live_.load(std::memory_order_seq_cst) == 0) rouse_all_workers();
   }
 
-  // Every worker returns as soon as its queue is empty, parked tasks or
+  // Every worker returns as soon as its queues are empty, parked tasks or
   // not; the destructor then destroys what is left.
   void shutdown() {
-    typename Sync::unique_lock lock(lock_);
-    stopping_.mut() = true;
-    wake_all_workers();
+    stopping_.store(true, std::memory_order_seq_cst);
+    rouse_all_workers();
   }
 
   // Worker `index`'s loop, on the calling thread.
   void run_worker(int index) {
     worker& w = workers_[std::size_t(index)];
     const on_this_thread here(this, index);
-    typename Sync::unique_lock lock(lock_);
     for (;;) {
-      if (!has_work_or_exit(w)) wait_for_work(w, lock);
-      if (w.queue.get().empty()) return;
-      const std::uint32_t index_of_task = w.queue.get().front();
-      w.queue.mut().pop_front();
-      slot& s = slots_.mut()[index_of_task];
-      s.state = phase::running;
-      const bool cancelling = s.cancel_requested;
-      const std::coroutine_handle<task_detail::promise<void>> frame = s.frame;
-      lock.unlock();
-
-      // The task runs, or is destroyed, with no executor lock held.
-      bool ended = cancelling;
-      std::exception_ptr error;
-      if (cancelling) {
-        frame.destroy();
-      } else {
-        frame.promise().innermost.resume();  // where the chain parked, not the root
-        if (frame.done()) {
-          ended = true;
-          error = frame.promise().error;
-          frame.destroy();
-        }
-      }
-      if (error) report(error);
-
-      sync::relock_spinning<Sync>(lock);
-      slot& after = slots_.mut()[index_of_task];  // the table may have grown meanwhile
-      if (ended) {
-        after.state = phase::free;
-        after.frame = {};
-        ++after.generation;
-        free_.mut().push_back(index_of_task);
-        ++(cancelling ? cancelled_ : completed_).mut();
-        if (--live_.mut() == 0 && closing_.get()) wake_all_workers();
-        ended_.notify_all();
-      } else if (after.notified || after.cancel_requested) {
-        after.notified = false;
-        after.state = phase::queued;
-        enqueue(index_of_task, after);
-      } else {
-        after.state = phase::idle;
-      }
+      slot* s = next_task(w);
+      if (!s && wait_for_work(w)) return;
+      if (s) run(*s, w);
     }
   }
 
@@ -296,34 +271,20 @@ class executor {
   T block_on(task<T> t, int home = 0) {
     std::optional<T> value;
     std::exception_ptr error;
-    const task_handle h = spawn(keep_result(std::move(t), value, error), home);
-    {
-      typename Sync::unique_lock lock(lock_);
-      while (find(h)) ended_.wait(lock);
-    }
+    wait_until_finished(spawn(keep_result(std::move(t), value, error), home));
     if (error) std::rethrow_exception(error);
     return std::move(*value);
   }
   void block_on(task<void> t, int home = 0) {
     std::exception_ptr error;
-    const task_handle h = spawn(keep_error(std::move(t), error), home);
-    {
-      typename Sync::unique_lock lock(lock_);
-      while (find(h)) ended_.wait(lock);
-    }
+    wait_until_finished(spawn(keep_error(std::move(t), error), home));
     if (error) std::rethrow_exception(error);
   }
 
   // Tasks that ran to their end, and tasks destroyed before it (cancelled,
   // or still parked when the executor was destroyed).
-  std::uint64_t completed() const {
-    typename Sync::unique_lock lock(lock_);
-    return completed_.get();
-  }
-  std::uint64_t cancelled() const {
-    typename Sync::unique_lock lock(lock_);
-    return cancelled_.get();
-  }
+  std::uint64_t completed() const { return completed_.load(std::memory_order_relaxed); }
+  std::uint64_t cancelled() const { return cancelled_.load(std::memory_order_relaxed); }
 
   // How posts reached idle workers: by the store alone to a spinning one
   // (no kernel wake), or by a notify of a parked one.
@@ -332,8 +293,13 @@ class executor {
     std::uint64_t to_parked = 0;
   };
   idle_handoffs handoffs() const {
-    typename Sync::unique_lock lock(lock_);
-    return handoffs_.get();
+    idle_handoffs sum;
+    for (const worker& w : workers_) {
+      typename Sync::unique_lock lock(w.m);
+      sum.to_spinning += w.handoffs.get().to_spinning;
+      sum.to_parked += w.handoffs.get().to_parked;
+    }
+    return sum;
   }
 
   // Worker `index` is spinning / parked (tests: to post at a known point).
@@ -341,15 +307,28 @@ class executor {
   bool worker_parked(int index) const { return idle_of(index) == idle::parked; }
 
  private:
-  enum class phase : std::uint8_t { free, queued, running, idle };
+  using frame_handle = std::coroutine_handle<task_detail::promise<void>>;
+
+  // The flags of a slot's `word` (see "A task's state").
+  struct flag {
+    static constexpr std::uint64_t queued = 1, running = 2, notified = 4, cancel = 8, mask = 0xff;
+  };
+  static constexpr std::uint32_t generation_of(std::uint64_t word) noexcept { return std::uint32_t(word >> 8); }
+  static constexpr std::uint64_t word_of(std::uint32_t generation, std::uint64_t flags) noexcept {
+    return std::uint64_t(generation) << 8 | flags;
+  }
 
   struct slot {
-    std::coroutine_handle<task_detail::promise<void>> frame;
-    phase state = phase::free;
-    bool notified = false;          // woken while running: run it again
-    bool cancel_requested = false;  // destroy it instead of resuming it
-    int home = 0;                   // moves only while idle (see "Where a woken task runs")
-    std::uint32_t generation = 0;  // bumped when the slot is freed
+    explicit slot(executor* o, std::uint32_t i) : owner(o), index(i) {}
+    executor* const owner;
+    const std::uint32_t index;
+    typename Sync::template atomic<std::uint64_t> word{0};  // generation << 8 | flags
+    // Handed along with `word` (see "Memory ordering of `word`"): written by
+    // the spawner and by the worker that ends the task.
+    typename Sync::template cell<frame_handle> frame;
+    // The worker whose queue the task goes to; written by the spawner and by
+    // whoever moves the task from idle to queued.
+    typename Sync::template cell<int> home{0};
   };
 
   // A worker's `state` (see "Idle workers" above).
@@ -358,32 +337,36 @@ class executor {
   };
 
   struct worker {
-    typename Sync::template cell<std::deque<std::uint32_t>> queue;  // guarded by lock_
-    typename Sync::condition_variable work;                         // waited on with lock_, when parked
-    // Written only with lock_ held; read without it only by this worker's
-    // own spin. Relaxed (see "Memory ordering of `state`"). A std::atomic
-    // on every backend: real threads alone use it (see "Under a model").
+    mutable typename Sync::mutex m;
+    typename Sync::condition_variable work;                         // waited on with m, when parked
+    typename Sync::template cell<std::deque<slot*>> inject;         // guarded by m
+    typename Sync::template atomic<bool> has_inject{false};         // stored under m; seq_cst (see "Memory ordering of `state`")
+    typename Sync::template cell<std::vector<slot*>> local;         // this worker's thread only
+    typename Sync::template cell<std::size_t> local_head{0};        // this worker's thread only
+    typename Sync::template cell<idle_handoffs> handoffs{};         // guarded by m
+    // Written only with m held; read without it only by this worker's own
+    // spin. Relaxed (see "Memory ordering of `state`"). A std::atomic on
+    // every backend: real threads alone use it (see "Under a model").
     std::atomic<std::uint8_t> state{idle::busy};
   };
 
-  static std::uint64_t tag_of(std::uint32_t index, std::uint32_t generation) noexcept {
-    return std::uint64_t(index) << 32 | generation;
+  static void wake_thunk(void* target, std::uint64_t generation) noexcept {
+    slot* s = static_cast<slot*>(target);
+    s->owner->wake(*s, std::uint32_t(generation));
   }
 
-  static void wake_thunk(void* self, std::uint64_t tag) noexcept {
-    static_cast<executor*>(self)->wake(task_handle{std::uint32_t(tag >> 32), std::uint32_t(tag)});
-  }
-
-  void wake(task_handle t) noexcept {
-    typename Sync::unique_lock lock = sync::lock_spinning<Sync>(lock_);
-    slot* s = find(t);
-    if (!s) return;  // it ended: a late wake is harmless
-    if (s->state == phase::idle) {
-      s->state = phase::queued;
-      if (const int waking = waking_worker(); waking >= 0) s->home = waking;
-      enqueue(t.slot, *s);
-    } else if (s->state == phase::running) {
-      s->notified = true;
+  void wake(slot& s, std::uint32_t generation) noexcept {
+    std::uint64_t w = s.word.load(std::memory_order_acquire);
+    for (;;) {
+      if (generation_of(w) != generation) return;  // it ended: a late wake is harmless
+      if (w & (flag::queued | flag::notified)) return;
+      const bool idle = (w & flag::running) == 0;
+      if (s.word.compare_exchange_weak(w, w | (idle ? flag::queued : flag::notified), std::memory_order_acq_rel)) {
+        if (!idle) return;
+        if (const int waking = waking_worker(); waking >= 0) s.home.mut() = waking;
+        push(s, s.home.get());
+        return;
+      }
     }
   }
 
@@ -397,8 +380,9 @@ class executor {
   }
 
   // Which executor's worker, if any, the calling thread is running, for the
-  // waking_worker rule (real threads only). Restored on exit, so one thread
-  // can run workers of several executors in turn (stress rounds do).
+  // waking_worker rule and local pushes (real threads only). Restored on
+  // exit, so one thread can run workers of several executors in turn
+  // (stress rounds do).
   struct on_this_thread {
     static inline thread_local const executor* executor_ = nullptr;
     static inline thread_local int worker_ = -1;
@@ -416,33 +400,148 @@ class executor {
     on_this_thread& operator=(const on_this_thread&) = delete;
   };
 
-  // With lock_ held.
-  slot* find(task_handle t) {
-    auto& slots = slots_.mut();
-    if (t.slot >= slots.size()) return nullptr;
-    slot& s = slots[t.slot];
-    return s.state != phase::free && s.generation == t.generation ? &s : nullptr;
-  }
-  const slot* find(task_handle t) const {
-    const auto& slots = slots_.get();
-    if (t.slot >= slots.size()) return nullptr;
-    const slot& s = slots[t.slot];
-    return s.state != phase::free && s.generation == t.generation ? &s : nullptr;
+  // Puts a task just moved to queued at the back of worker `to`'s queue:
+  // its local queue when the calling thread is that worker (real threads),
+  // else its inject queue, posted.
+  void push(slot& s, int to) {
+    worker& w = workers_[std::size_t(to)];
+    if constexpr (Sync::real_time) {
+      if (on_this_thread::executor_ == this && on_this_thread::worker_ == to) {
+        w.local.mut().push_back(&s);
+        return;
+      }
+    }
+    typename Sync::unique_lock lock = sync::lock_spinning<Sync>(w.m);
+    w.inject.mut().push_back(&s);
+    w.has_inject.store(true, std::memory_order_seq_cst);
+    rouse(w);
   }
 
-  // With lock_ held.
-  void enqueue(std::uint32_t index, const slot& s) {
-    worker& w = workers_[std::size_t(s.home)];
-    w.queue.mut().push_back(index);
-    if constexpr (Sync::real_time) {
-      rouse(w);
+  // The next task of worker `w`'s, or null when both its queues are empty.
+  // On w's thread.
+  slot* next_task(worker& w) {
+    take_inject(w);
+    auto& local = w.local.mut();
+    std::size_t& head = w.local_head.mut();
+    if (head == local.size()) return nullptr;
+    slot* s = local[head++];
+    if (head == local.size()) {
+      local.clear();
+      head = 0;
+    }
+    return s;
+  }
+
+  // Moves w's inject queue onto the back of its local queue. On w's thread.
+  void take_inject(worker& w) {
+    if (!w.has_inject.load(std::memory_order_seq_cst)) return;
+    typename Sync::unique_lock lock = sync::lock_spinning<Sync>(w.m);
+    drain_locked(w);
+  }
+  void drain_locked(worker& w) {
+    auto& inject = w.inject.mut();
+    auto& local = w.local.mut();
+    local.insert(local.end(), inject.begin(), inject.end());
+    inject.clear();
+    w.has_inject.store(false, std::memory_order_seq_cst);
+  }
+
+  // Runs (or destroys) the queued task `s` popped by worker `w`, then ends
+  // it, idles it or re-queues it. No executor lock is held while it runs:
+  // task code takes design locks, and a design's completer calls wake() with
+  // its own lock held.
+  void run(slot& s, worker& w) {
+    const std::uint64_t popped = s.word.fetch_add(flag::running - flag::queued, std::memory_order_acq_rel);
+    const std::uint32_t generation = generation_of(popped);
+    const bool cancelling = (popped & flag::cancel) != 0;
+    const frame_handle frame = s.frame.get();
+
+    bool ended = cancelling;
+    std::exception_ptr error;
+    if (cancelling) {
+      frame.destroy();
     } else {
-      w.work.notify_one();
+      frame.promise().innermost.resume();  // where the chain parked, not the root
+      if (frame.done()) {
+        ended = true;
+        error = frame.promise().error;
+        frame.destroy();
+      }
+    }
+    if (error) report(error);
+
+    if (ended) {
+      end(s, generation, cancelling);
+      return;
+    }
+    // Tasks woken during the run go ahead of this one (see "Queues").
+    take_inject(w);
+    std::uint64_t word = s.word.load(std::memory_order_acquire);
+    for (;;) {
+      const bool again = (word & (flag::notified | flag::cancel)) != 0;
+      const std::uint64_t to = again ? (word & ~(flag::running | flag::notified)) | flag::queued : word & ~flag::running;
+      if (s.word.compare_exchange_weak(word, to, std::memory_order_acq_rel)) {
+        if (again) w.local.mut().push_back(&s);
+        return;
+      }
     }
   }
 
-  void wake_all_workers() {
+  void end(slot& s, std::uint32_t generation, bool cancelled) {
+    s.frame.mut() = {};
+    s.word.store(word_of(generation + 1, 0), std::memory_order_seq_cst);
+    {
+      typename Sync::unique_lock lock = sync::lock_spinning<Sync>(table_lock_);
+      free_.mut().push_back(s.index);
+    }
+    (cancelled ? cancelled_ : completed_).fetch_add(1, std::memory_order_relaxed);
+    if (live_.fetch_sub(1, std::memory_order_seq_cst) == 1 && closing_.load(std::memory_order_seq_cst))
+      rouse_all_workers();
+    if (blocked_.load(std::memory_order_seq_cst) > 0) {
+      typename Sync::unique_lock lock(ended_lock_);
+      ended_.notify_all();
+    }
+  }
+
+  // block_on's wait. blocked_ and the ending store of `word` are both
+  // seq_cst, each followed by a seq_cst read of the other, so the ending
+  // worker sees blocked_ or this thread sees the task finished; and
+  // ended_lock_ is held from that check into ended_.wait, so the notify
+  // cannot fall between them.
+  void wait_until_finished(task_handle h) {
+    blocked_.fetch_add(1, std::memory_order_seq_cst);
+    {
+      typename Sync::unique_lock lock(ended_lock_);
+      while (!finished(h)) ended_.wait(lock);
+    }
+    blocked_.fetch_sub(1, std::memory_order_seq_cst);
+  }
+
+  slot& take_slot() {
+    typename Sync::unique_lock lock = sync::lock_spinning<Sync>(table_lock_);
+    auto& slots = slots_.mut();
+    if (auto& free = free_.mut(); !free.empty()) {
+      const std::uint32_t index = free.back();
+      free.pop_back();
+      return slots[index];
+    }
+    return slots.emplace_back(this, std::uint32_t(slots.size()));
+  }
+
+  slot* find(task_handle t) const {
+    typename Sync::unique_lock lock(table_lock_);
+    auto& slots = const_cast<std::deque<slot>&>(slots_.get());
+    return t.slot < slots.size() ? &slots[t.slot] : nullptr;
+  }
+
+  bool exit_now() const {
+    return stopping_.load(std::memory_order_seq_cst) ||
+           (closing_.load(std::memory_order_seq_cst) && live_.load(std::memory_order_seq_cst) == 0);
+  }
+
+  void rouse_all_workers() {
     for (worker& w : workers_) {
+      typename Sync::unique_lock lock(w.m);
       if constexpr (Sync::real_time) {
         rouse(w);
       } else {
@@ -451,19 +550,24 @@ class executor {
     }
   }
 
-  // With lock_ held, after a post to `w`: a spinning worker is told by the
+  // With w.m held, after a post to `w`: a spinning worker is told by the
   // store alone (its poll sees it: no kernel wake); a parked one is
-  // notified, once. A busy or already roused worker needs nothing.
+  // notified, once. A busy or already roused worker needs nothing. A model
+  // backend notifies every time (see "Under a model backend").
   void rouse(worker& w) {
+    if constexpr (!Sync::real_time) {
+      w.work.notify_one();  // only its own worker waits on `work`
+      return;
+    }
     switch (w.state.load(std::memory_order_relaxed)) {
       case idle::spinning:
         w.state.store(idle::roused, std::memory_order_relaxed);
-        ++handoffs_.mut().to_spinning;
+        ++w.handoffs.mut().to_spinning;
         return;
       case idle::parked:
         w.state.store(idle::roused, std::memory_order_relaxed);
-        ++handoffs_.mut().to_parked;
-        w.work.notify_one();  // only its own worker waits on `work`
+        ++w.handoffs.mut().to_parked;
+        w.work.notify_one();
         return;
       default:
         return;
@@ -471,31 +575,35 @@ class executor {
   }
 
   std::uint8_t idle_of(int index) const {
-    typename Sync::unique_lock lock(lock_);
-    return workers_[std::size_t(index)].state.load(std::memory_order_relaxed);
+    const worker& w = workers_[std::size_t(index)];
+    typename Sync::unique_lock lock(w.m);
+    return w.state.load(std::memory_order_relaxed);
   }
 
-  // With lock_ held: worker `w` has a task to run, or may return.
-  bool has_work_or_exit(const worker& w) const {
-    return !w.queue.get().empty() || (closing_.get() && live_.get() == 0) || stopping_.get();
-  }
+  // With w.m held: w has posts to take, or may return.
+  bool posted_or_exit(const worker& w) const { return !w.inject.get().empty() || exit_now(); }
 
-  // Worker `w` found nothing to do: spin with lock_ let go, then park until
-  // has_work_or_exit(w). Called and returns with lock_ held.
-  void wait_for_work(worker& w, typename Sync::unique_lock& lock) {
-    if constexpr (!Sync::real_time) {
-      while (!has_work_or_exit(w)) w.work.wait(lock);
-      return;
+  // Worker `w` found both its queues empty: spin, then park until a post.
+  // Returns true when it is to return (exit, nothing queued), false when
+  // its inject queue has tasks (taken onto local).
+  bool wait_for_work(worker& w) {
+    typename Sync::unique_lock lock = sync::lock_spinning<Sync>(w.m);
+    if constexpr (Sync::real_time) {
+      if (!posted_or_exit(w)) {
+        w.state.store(idle::spinning, std::memory_order_relaxed);
+        lock.unlock();
+        sync::spin_wait<Sync>([&] { return w.state.load(std::memory_order_relaxed) != idle::spinning; });
+        sync::relock_spinning<Sync>(lock);
+      }
     }
-    w.state.store(idle::spinning, std::memory_order_relaxed);
-    lock.unlock();
-    sync::spin_wait<Sync>([&] { return w.state.load(std::memory_order_relaxed) != idle::spinning; });
-    sync::relock_spinning<Sync>(lock);
-    while (!has_work_or_exit(w)) {
-      w.state.store(idle::parked, std::memory_order_relaxed);
+    while (!posted_or_exit(w)) {
+      if constexpr (Sync::real_time) w.state.store(idle::parked, std::memory_order_relaxed);
       w.work.wait(lock);
     }
-    w.state.store(idle::busy, std::memory_order_relaxed);
+    if constexpr (Sync::real_time) w.state.store(idle::busy, std::memory_order_relaxed);
+    if (w.inject.get().empty()) return true;
+    drain_locked(w);
+    return false;
   }
 
   // An exception no awaiter caught ends the run with a verdict, as a panic
@@ -529,18 +637,19 @@ class executor {
     }
   }
 
-  const woken_runs_on rule_;                                     // fixed at construction
-  mutable typename Sync::mutex lock_;
-  typename Sync::condition_variable ended_;                      // a task ended; waited on with lock_
-  std::deque<worker> workers_;                                   // fixed after construction
-  typename Sync::template cell<std::deque<slot>> slots_;         // guarded by lock_
-  typename Sync::template cell<std::vector<std::uint32_t>> free_;  // guarded by lock_
-  typename Sync::template cell<std::size_t> live_{0};            // spawned, not ended; guarded by lock_
-  typename Sync::template cell<bool> closing_{false};            // guarded by lock_
-  typename Sync::template cell<bool> stopping_{false};           // guarded by lock_
-  typename Sync::template cell<std::uint64_t> completed_{0};     // guarded by lock_
-  typename Sync::template cell<std::uint64_t> cancelled_{0};     // guarded by lock_
-  typename Sync::template cell<idle_handoffs> handoffs_{};       // guarded by lock_
+  const woken_runs_on rule_;                                       // fixed at construction
+  std::deque<worker> workers_;                                     // fixed after construction
+  mutable typename Sync::mutex table_lock_;
+  typename Sync::template cell<std::deque<slot>> slots_;           // grows under table_lock_; slots never move
+  typename Sync::template cell<std::vector<std::uint32_t>> free_;  // guarded by table_lock_
+  typename Sync::template atomic<std::size_t> live_{0};            // spawned, not ended
+  typename Sync::template atomic<bool> closing_{false};
+  typename Sync::template atomic<bool> stopping_{false};
+  typename Sync::template atomic<std::uint64_t> completed_{0};
+  typename Sync::template atomic<std::uint64_t> cancelled_{0};
+  typename Sync::template atomic<std::size_t> blocked_{0};         // threads in block_on's wait
+  mutable typename Sync::mutex ended_lock_;
+  typename Sync::condition_variable ended_;                        // a task ended, blocked_ > 0; with ended_lock_
 };
 
 // Gives the rest of the worker's queue a turn: the task goes to the back of
