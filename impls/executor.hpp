@@ -51,8 +51,8 @@
 // the task wrote before suspending are handed from each owner to the next
 // along the chain of read-modify-writes of one word (spawner or waker ->
 // popping worker -> the worker's suspension CAS -> the next waker), which
-// is a release sequence. The ending store and the loads that answer
-// finished() are seq_cst: they pair with `blocked_` (see block_on).
+// is a release sequence. The ending store is a release and the load that
+// answers finished() an acquire: who sees the task finished sees its end.
 //
 // Queues. Each worker has two, both FIFO:
 //   local   touched only by the worker's own thread: its re-queues after
@@ -92,8 +92,9 @@
 // `parked` and notifies). Local pushes need no post: only the worker
 // itself makes them, and it is not idle then.
 //   The exit condition (stopping_, or closing_ with live_ at 0) is read
-// under m but written without it: close_when_idle() and the ending of the
-// last task each store or decrement first and then read the other
+// under m but written without it: close_when_idle() and the settling of
+// the last ends (settle_ends) each store or decrement first and then read
+// the other
 // (seq_cst, so at least one of them sees both) and rouse every worker
 // under its m, which the re-check then sees.
 //
@@ -140,6 +141,8 @@
 // waker holds it directly: wake() takes no lock to find its task. The
 // public calls that take a task_handle (cancel, finished, parked) look the
 // index up under table_lock_, which no hot path holds with another lock.
+// A worker hands the slots of the tasks it ended back to the free list 32
+// at a time, and before it idles: one table_lock_ for many ends.
 //
 // Ending: close_when_idle() lets the workers return once no task is left;
 // shutdown() lets them return as soon as their queues are empty. Tasks still
@@ -190,7 +193,7 @@ class executor {
     for (slot& s : slots_.mut())
       if (const frame_handle f = s.frame.get()) {
         f.destroy();
-        cancelled_.fetch_add(1, std::memory_order_relaxed);
+        count(workers_.front().cancelled);  // the worker threads are gone
       }
   }
 
@@ -231,7 +234,7 @@ class executor {
 
   bool finished(task_handle t) const {
     const slot* s = find(t);
-    return !s || generation_of(s->word.load(std::memory_order_seq_cst)) != t.generation;
+    return !s || generation_of(s->word.load(std::memory_order_acquire)) != t.generation;
   }
 
   // The task is parked: suspended, not queued, not running.
@@ -271,20 +274,32 @@ class executor {
   T block_on(task<T> t, int home = 0) {
     std::optional<T> value;
     std::exception_ptr error;
-    wait_until_finished(spawn(keep_result(std::move(t), value, error), home));
+    typename Sync::template cell<bool> done{false};
+    spawn(keep_result(std::move(t), value, error, done), home);
+    wait_for_done(done);
     if (error) std::rethrow_exception(error);
     return std::move(*value);
   }
   void block_on(task<void> t, int home = 0) {
     std::exception_ptr error;
-    wait_until_finished(spawn(keep_error(std::move(t), error), home));
+    typename Sync::template cell<bool> done{false};
+    spawn(keep_error(std::move(t), error, done), home);
+    wait_for_done(done);
     if (error) std::rethrow_exception(error);
   }
 
   // Tasks that ran to their end, and tasks destroyed before it (cancelled,
   // or still parked when the executor was destroyed).
-  std::uint64_t completed() const { return completed_.load(std::memory_order_relaxed); }
-  std::uint64_t cancelled() const { return cancelled_.load(std::memory_order_relaxed); }
+  std::uint64_t completed() const {
+    std::uint64_t n = 0;
+    for (const worker& w : workers_) n += w.completed.load(std::memory_order_relaxed);
+    return n;
+  }
+  std::uint64_t cancelled() const {
+    std::uint64_t n = 0;
+    for (const worker& w : workers_) n += w.cancelled.load(std::memory_order_relaxed);
+    return n;
+  }
 
   // How posts reached idle workers: by the store alone to a spinning one
   // (no kernel wake), or by a notify of a parked one.
@@ -344,6 +359,12 @@ class executor {
     typename Sync::template cell<std::vector<slot*>> local;         // this worker's thread only
     typename Sync::template cell<std::size_t> local_head{0};        // this worker's thread only
     typename Sync::template cell<idle_handoffs> handoffs{};         // guarded by m
+    typename Sync::template cell<std::vector<std::uint32_t>> freed;  // this worker's thread only: slots not yet on free_
+    typename Sync::template cell<std::size_t> unsettled{0};          // this worker's thread only: ends not yet off live_
+    // Tasks this worker ended; written by its thread only (a load and a
+    // store, no read-modify-write), read by anyone. Relaxed: a count.
+    typename Sync::template atomic<std::uint64_t> completed{0};
+    typename Sync::template atomic<std::uint64_t> cancelled{0};
     // Written only with m held; read without it only by this worker's own
     // spin. Relaxed (see "Memory ordering of `state`"). A std::atomic on
     // every backend: real threads alone use it (see "Under a model").
@@ -432,6 +453,7 @@ class executor {
     return s;
   }
 
+
   // Moves w's inject queue onto the back of its local queue. On w's thread.
   void take_inject(worker& w) {
     if (!w.has_inject.load(std::memory_order_seq_cst)) return;
@@ -471,7 +493,7 @@ class executor {
     if (error) report(error);
 
     if (ended) {
-      end(s, generation, cancelling);
+      end(s, w, generation, cancelling);
       return;
     }
     // Tasks woken during the run go ahead of this one (see "Queues").
@@ -487,34 +509,59 @@ class executor {
     }
   }
 
-  void end(slot& s, std::uint32_t generation, bool cancelled) {
+  // The task in `s` ended on worker `w`: old wakers and handles no longer
+  // match it. Its slot goes back to free_ in batches (one table_lock_ for
+  // many ends), and when `w` idles.
+  void end(slot& s, worker& w, std::uint32_t generation, bool cancelled) {
     s.frame.mut() = {};
-    s.word.store(word_of(generation + 1, 0), std::memory_order_seq_cst);
-    {
-      typename Sync::unique_lock lock = sync::lock_spinning<Sync>(table_lock_);
-      free_.mut().push_back(s.index);
-    }
-    (cancelled ? cancelled_ : completed_).fetch_add(1, std::memory_order_relaxed);
-    if (live_.fetch_sub(1, std::memory_order_seq_cst) == 1 && closing_.load(std::memory_order_seq_cst))
-      rouse_all_workers();
-    if (blocked_.load(std::memory_order_seq_cst) > 0) {
-      typename Sync::unique_lock lock(ended_lock_);
-      ended_.notify_all();
-    }
+    s.word.store(word_of(generation + 1, 0), std::memory_order_release);
+    auto& freed = w.freed.mut();
+    freed.push_back(s.index);
+    if (freed.size() >= free_batch) give_back_slots(w);
+    count(cancelled ? w.cancelled : w.completed);
+    if (++w.unsettled.mut() >= free_batch) settle_ends(w);
   }
 
-  // block_on's wait. blocked_ and the ending store of `word` are both
-  // seq_cst, each followed by a seq_cst read of the other, so the ending
-  // worker sees blocked_ or this thread sees the task finished; and
-  // ended_lock_ is held from that check into ended_.wait, so the notify
-  // cannot fall between them.
-  void wait_until_finished(task_handle h) {
-    blocked_.fetch_add(1, std::memory_order_seq_cst);
-    {
-      typename Sync::unique_lock lock(ended_lock_);
-      while (!finished(h)) ended_.wait(lock);
-    }
-    blocked_.fetch_sub(1, std::memory_order_seq_cst);
+  static constexpr std::size_t free_batch = 32;
+
+  // Takes the tasks w ended off live_, in one read-modify-write for up to
+  // free_batch ends, and at the latest before w idles: live_ reaches 0
+  // only once every ended task is settled, so no worker returns early, and
+  // the settle that brings it to 0 rouses them (see "Idle workers").
+  void settle_ends(worker& w) {
+    std::size_t& n = w.unsettled.mut();
+    if (n == 0) return;
+    const std::size_t ended = std::exchange(n, 0);
+    if (live_.fetch_sub(ended, std::memory_order_seq_cst) == ended && closing_.load(std::memory_order_seq_cst))
+      rouse_all_workers();
+  }
+
+  void give_back_slots(worker& w) {
+    auto& freed = w.freed.mut();
+    if (freed.empty()) return;
+    typename Sync::unique_lock lock = sync::lock_spinning<Sync>(table_lock_);
+    auto& free = free_.mut();
+    free.insert(free.end(), freed.begin(), freed.end());
+    freed.clear();
+  }
+
+  // One more in a count only its owner writes.
+  static void count(typename Sync::template atomic<std::uint64_t>& n) {
+    n.store(n.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
+  }
+
+  // block_on's handshake with its task: the task's last act sets `done`
+  // under ended_lock_ (after it wrote the value or the error), and block_on
+  // waits for it there. `done` lives on block_on's stack: the task touches
+  // nothing of it after that unlock, and the frame ends without it.
+  void signal_done(typename Sync::template cell<bool>& done) {
+    typename Sync::unique_lock lock(ended_lock_);
+    done.mut() = true;
+    ended_.notify_all();
+  }
+  void wait_for_done(typename Sync::template cell<bool>& done) {
+    typename Sync::unique_lock lock(ended_lock_);
+    while (!done.get()) ended_.wait(lock);
   }
 
   slot& take_slot() {
@@ -587,6 +634,8 @@ class executor {
   // Returns true when it is to return (exit, nothing queued), false when
   // its inject queue has tasks (taken onto local).
   bool wait_for_work(worker& w) {
+    give_back_slots(w);
+    settle_ends(w);
     typename Sync::unique_lock lock = sync::lock_spinning<Sync>(w.m);
     if constexpr (Sync::real_time) {
       if (!posted_or_exit(w)) {
@@ -622,19 +671,22 @@ class executor {
   }
 
   template <class T>
-  static task<void> keep_result(task<T> t, std::optional<T>& value, std::exception_ptr& error) {
+  task<void> keep_result(task<T> t, std::optional<T>& value, std::exception_ptr& error,
+                         typename Sync::template cell<bool>& done) {
     try {
       value.emplace(co_await std::move(t));
     } catch (...) {
       error = std::current_exception();
     }
+    signal_done(done);
   }
-  static task<void> keep_error(task<void> t, std::exception_ptr& error) {
+  task<void> keep_error(task<void> t, std::exception_ptr& error, typename Sync::template cell<bool>& done) {
     try {
       co_await std::move(t);
     } catch (...) {
       error = std::current_exception();
     }
+    signal_done(done);
   }
 
   const woken_runs_on rule_;                                       // fixed at construction
@@ -645,11 +697,8 @@ class executor {
   typename Sync::template atomic<std::size_t> live_{0};            // spawned, not ended
   typename Sync::template atomic<bool> closing_{false};
   typename Sync::template atomic<bool> stopping_{false};
-  typename Sync::template atomic<std::uint64_t> completed_{0};
-  typename Sync::template atomic<std::uint64_t> cancelled_{0};
-  typename Sync::template atomic<std::size_t> blocked_{0};         // threads in block_on's wait
   mutable typename Sync::mutex ended_lock_;
-  typename Sync::condition_variable ended_;                        // a task ended, blocked_ > 0; with ended_lock_
+  typename Sync::condition_variable ended_;                        // a block_on task ended; with ended_lock_
 };
 
 // Gives the rest of the worker's queue a turn: the task goes to the back of

@@ -108,7 +108,8 @@ TEST(ExecutorExplore, ACancelRacingAWakeEndsTheTaskOnce) {
 }
 
 // block_on from a thread outside the workers, against the task's end on a
-// worker: the wait sees the end (blocked_ and the ending store, seq_cst).
+// worker: the task's last act sets block_on's flag under ended_lock_, and
+// the wait sees it whichever comes first.
 struct block_on_state {
   block_on_state() : exec(2) {}
   executor<X> exec;
