@@ -26,7 +26,9 @@
 //   notified 4   woken while running: run it again after this suspension
 //   cancel   8   destroy it instead of resuming it (cancel() asked)
 // and no flag meaning idle: suspended, in no queue, run by nobody. The
-// transitions (every one a single atomic read-modify-write of `word`):
+// transitions (each one atomic step on `word`: a store at spawn, when
+// nobody else can hold the new generation, and at the end, below; a
+// read-modify-write otherwise):
 //   spawn:    (slot from the free list)   -> queued       by the spawner
 //   wake:     idle            -> queued                   by the waker
 //             running         -> running|notified
@@ -43,8 +45,10 @@
 // queues it) or running (and leaves `notified` for the worker's own CAS at
 // the suspension, which fails over to a re-queue). A wake carries the
 // generation it was made for, so a late wake of an ended task, or of one
-// whose slot was reused since, changes nothing. No lock is taken on this
-// path; design code may call wake() with its own locks held.
+// whose slot was reused since, changes nothing; the ending store may
+// overwrite a `notified` set while the task ran its last step, a wake of a
+// task that has nothing left to run. No lock is taken on this path; design
+// code may call wake() with its own locks held.
 //
 // Memory ordering of `word`. Every transition is acq_rel (the reads,
 // acquire): the coroutine frame, the slot's `frame` and `home`, and what
