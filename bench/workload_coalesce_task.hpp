@@ -23,12 +23,16 @@
 // and 86k rounds/s at T=2 and T=8, against floor.barrier's 91k and 47k and
 // the home rule's 62k and 37k). A runtime that steals would spread them
 // again; this executor does not, so that figure would not compare.
-//   The two workers meet on the executor's one lock every round (a wake
-// from one, the other taking it back after a task): since it is taken
-// spinning (executor.hpp, "Locking protocol") the home rule gives 65-69k
-// and 44-51k at T=2 and T=8 against floor.barrier's 90-93k and 45-47k
-// (intrusive and notify, two runs each, 2026-12-02), where the plain lock
-// slept in the kernel and gave 59-63k and 36-38k.
+//   The two workers used to meet on the executor's one lock every round
+// (a wake from one, the other taking it back after a task): taken
+// spinning, the home rule gave 65-69k and 44-51k at T=2 and T=8 against
+// floor.barrier's 90-93k and 45-47k (intrusive and notify, two runs each,
+// 2026-12-02), where the plain lock slept in the kernel and gave 59-63k
+// and 36-38k. The executor has no such lock now (executor.hpp, "A task's
+// state"): a wake from the other worker takes only that worker's inject
+// mutex, and a worker takes no lock for its own tasks. 2026-12-03, 3 reps:
+// sharded_entry 80.1k / 55.5k, intrusive 71.0k / 59.0k, notify 67.4k /
+// 57.4k, shared_future 68.5k / 53.2k rounds/s at T=2 / T=8.
 //
 // The clock runs from the first caller's start (after the first barrier,
 // once every task is on its worker) to the last caller's end, as
