@@ -102,13 +102,27 @@
 // through a locked per-worker inject queue. Four runs of each, paired, gave
 // 3.7-4.9 us same_worker and 4.4-7.1 us other_worker (three of four under
 // 5), against this executor's 6.2 and 6.4-7.7; its 64 wakes took 0.7-1.5 us
-// and its resumes 79-91 ns apart (142 in the 7.1 us run). So the 5 us needs
-// that executor: a new real-thread protocol, with lost-wake-up and
-// double-run arguments of its own, that the models would have to check as
-// they check this one.
-// Trimming this one does not get there: a vector for the deque of slots (no
+// and its resumes 79-91 ns apart (142 in the 7.1 us run). Trimming the
+// locked executor did not get there: a vector for the deque of slots (no
 // division in the indexing) took the in-cache wake to 12-19 ns and left the
 // W=64 figure within its spread.
+// The executor has that protocol now (impls/executor.hpp, "A task's
+// state"; tests/executor_explore_test.cpp searches it whole, and Relacy and
+// the explorer run it in every async cell), with a task's end settled in
+// batches. At W=64 (3 reps, medians, 2026-12-03 evening) floor.executor
+// gives 3.4-3.7 us same_worker and intrusive 4.2-4.5. Under other_worker
+// the figure has two modes, and the kernel picks which, for minutes at a
+// time. When worker 0 runs on the vCPU where worker 1 ran the waiters up
+// to their park, their frames are in its cache: floor.executor 4.4-4.6 us and
+// intrusive 5.2-5.5 (before the batching of live_; with the whole process
+// on one vCPU, taskset -c 1, 3.6-3.8 and 4.3-4.4 after it). When worker 0 runs
+// on the other vCPU, each resume waits on the frames' lines one miss after
+// another: first_p50 3-5.5 us, wake_p50 8-13.6 us for both. Prefetching
+// the next task's frames (at its wake, or at the pop before it) gave the
+// floor 8.0-8.9 us in that mode against 9.0-10.4 without, within its
+// spread, so it is not kept. What is left between W=64 and 5 us is where
+// the kernel puts the two workers, and about 20 ns a resume of the
+// design's own (intrusive's map lock and unlink after the park).
 // Latencies go through W3's wake_latencies; floor_ratio is taken of
 // wake_p50 against floor.futex at the same W. first_p50 (microseconds, p50
 // over rounds) is each round's first resume: the notifier's share (done()
